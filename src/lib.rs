@@ -1,0 +1,10 @@
+//! kmgen: one TOML profile in, a complete WSO2 API-M 2.6.0 + IS-KM 5.7.0 bundle out.
+//!
+//! The pipeline, one module per phase:
+//! `profile` (read TOML) → `validate` (profile → `model`, every problem at once) →
+//! `plan` (model → nodes, wiring, files, certificates; pure) → `render` (Tera, `view`) →
+//! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `bundle` (staging dir,
+//! manifest, atomic rename).
+pub mod keystore;
+pub mod pki;
+pub mod view;

@@ -1,0 +1,277 @@
+//! Render phase input: the per-node view that every template receives as `ctx`.
+//!
+//! This is the contract between the planner and the templates. Every value here is final:
+//! URLs are fully resolved (host, effective port), secrets are plain strings (templates
+//! write them into the product files, nowhere else), and optional parts are `None`
+//! (`null` in Tera: test them with `{% if ctx.x %}`). Templates never compute wiring; they
+//! only choose between stock text and these values. XML escaping is applied by the
+//! renderer to every `{{ }}` in a `.xml` template, so templates must not escape again.
+use serde::Serialize;
+
+/// Everything one node's templates can see.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeView {
+    /// `"apim"` (API-M 2.6.0 pack) or `"is-km"` (prepackaged IS-KM 5.7.0 pack).
+    pub product: &'static str,
+    /// The node's role as the profile names it: `key-manager`, `all-in-one`, `publisher`,
+    /// `store`, `traffic-manager`, `gateway`, `gateway-manager`, `gateway-worker`.
+    pub role: &'static str,
+    /// `-Dprofile=` value the node starts with (`api-publisher`, ...), `None` for the default.
+    pub start_profile: Option<&'static str>,
+    pub node: NodeInfo,
+    pub admin: Admin,
+    /// Effective ports of this node (defaults + offset).
+    pub ports: Ports,
+    pub tls: Tls,
+    pub db: Databases,
+    pub registry: Registry,
+    pub user_store: UserStore,
+    pub clustering: Clustering,
+    /// Tomcat `proxyPort` values when a load balancer fronts this node's management console.
+    pub proxy: Proxy,
+    /// Values of `api-manager.xml` (both products ship one).
+    pub apim: ApiManager,
+    /// Values of `identity/identity.xml`.
+    pub identity: Identity,
+    /// Traffic-manager only files (`jndi.properties`, `registry_TM.xml`, `axis2_TM.xml`).
+    pub jndi: Jndi,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeInfo {
+    pub name: String,
+    /// Host name (or IP) other nodes use: carbon.xml `HostName` and `MgtHostName`.
+    pub host: String,
+    /// carbon.xml `Ports/Offset`.
+    pub port_offset: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Admin {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ports {
+    pub mgt_https: u32,
+    pub mgt_http: u32,
+    pub nio_https: u32,
+    pub nio_http: u32,
+    pub ldap: u32,
+    pub thrift: u32,
+    pub tm_binary: u32,
+    pub tm_ssl: u32,
+    pub jms: u32,
+    pub websocket: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tls {
+    pub keystore: KeyStoreRef,
+    pub truststore: TrustStoreRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyStoreRef {
+    /// Path relative to the product home, e.g. `repository/resources/security/wso2carbon.jks`.
+    /// carbon.xml writes `${carbon.home}/` before it where the stock file does.
+    pub location: String,
+    /// `JKS` or `PKCS12`, as carbon.xml `Type` wants it.
+    #[serde(rename = "type")]
+    pub store_type: &'static str,
+    pub password: String,
+    pub key_alias: String,
+    /// Equal to `password` (Carbon requires key and store passwords to match for Tomcat).
+    pub key_password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustStoreRef {
+    pub location: String,
+    #[serde(rename = "type")]
+    pub store_type: &'static str,
+    pub password: String,
+}
+
+/// The shared databases this node's role uses; `None` where the role does not use one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Databases {
+    /// `h2`, `mysql`, `postgresql`, `mssql` or `oracle`.
+    #[serde(rename = "type")]
+    pub db_type: &'static str,
+    /// `jdbc/WSO2AM_DB`
+    pub am: Option<DataSource>,
+    /// `jdbc/WSO2UM_DB`
+    pub um: Option<DataSource>,
+    /// `jdbc/WSO2REG_DB`
+    pub reg: Option<DataSource>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataSource {
+    /// `WSO2AM_DB`, `WSO2UM_DB`, `WSO2REG_DB` (the datasource `name`).
+    pub name: &'static str,
+    /// `jdbc/WSO2AM_DB`, ...
+    pub jndi: &'static str,
+    pub description: &'static str,
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    pub driver: &'static str,
+    pub validation_query: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Registry {
+    /// Mount `/_system/governance` and `/_system/config` from `jdbc/WSO2REG_DB`. False only
+    /// for roles without a registry database (the traffic manager).
+    pub mount: bool,
+    /// remoteInstance `cacheId`: `<user>@<jdbc url>` of the registry database.
+    pub cache_id: String,
+    /// `targetPath` of the `/_system/config` mount: one per product, so API-M and IS-KM
+    /// never overwrite each other's config collection.
+    pub config_target: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserStore {
+    /// `jdbc`, `embedded-ldap` or `ldap`.
+    pub kind: &'static str,
+    /// IS-KM only: this node hosts the embedded ApacheDS (embedded-ldap.xml `enable`).
+    pub embedded_ldap_enabled: bool,
+    /// LDAP kinds: `ldap://host:port` (embedded: the IS-KM host, 10389 + IS-KM offset).
+    pub connection_url: Option<String>,
+    /// LDAP bind DN (`ConnectionName`).
+    pub connection_name: Option<String>,
+    pub connection_password: Option<String>,
+    pub user_search_base: Option<String>,
+    pub group_search_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Clustering {
+    /// axis2.xml `<clustering enable=...>`.
+    pub enabled: bool,
+    /// `wka` when enabled; stock `multicast` otherwise.
+    pub membership_scheme: &'static str,
+    pub domain: String,
+    pub local_member_host: String,
+    /// Hazelcast port, 4000, never offset.
+    pub local_member_port: u32,
+    /// Well-known members: the other nodes of the cluster.
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub host: String,
+    pub port: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Proxy {
+    /// `proxyPort` of the HTTPS (9443) connector.
+    pub https: Option<u16>,
+    /// `proxyPort` of the HTTP (9763) connector.
+    pub http: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiManager {
+    /// `GatewayType`: `Synapse` on API-M nodes, `None` on IS-KM (stock of each product).
+    pub gateway_type: &'static str,
+    pub jwt: Jwt,
+    /// `OAuthConfigurations/EncryptPersistedTokens`.
+    pub encrypt_persisted_tokens: bool,
+    /// `AuthManager/ServerURL`.
+    pub auth_manager_url: String,
+    pub key_validator: KeyValidator,
+    /// `APIGateway/Environments`: one entry in every pattern so far.
+    pub environments: Vec<Environment>,
+    /// `OAuthConfigurations/RevokeAPIURL`.
+    pub revoke_api_url: String,
+    /// `APIStore/URL` and `APIStore/ServerURL`.
+    pub store_url: String,
+    pub store_server_url: String,
+    pub throttling: Throttling,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Jwt {
+    /// `EnableJWTGeneration`; when false the element keeps its stock form.
+    pub enabled: bool,
+    /// Write `ClaimsRetrieverImplClass` (`org.wso2.carbon.apimgt.impl.token.DefaultClaimsRetriever`).
+    pub claims_retriever: bool,
+    pub consumer_dialect_uri: String,
+    /// `SHA256withRSA` or `NONE`.
+    pub signature_algorithm: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyValidator {
+    /// `APIKeyValidator/ServerURL`.
+    pub server_url: String,
+    /// `WSClient` or `ThriftClient`.
+    pub client_type: &'static str,
+    pub enable_thrift_server: bool,
+    /// `ThriftClientPort` (the Key Manager's 10397 + offset).
+    pub thrift_client_port: u32,
+    /// `ThriftServerHost`: the Key Manager host on API-M nodes, this host on IS-KM nodes.
+    pub thrift_server_host: String,
+    /// `ThriftServerPort` this node would listen on (10397 + own offset).
+    pub thrift_server_port: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    /// `hybrid`, `production` or `sandbox`.
+    #[serde(rename = "type")]
+    pub env_type: &'static str,
+    pub name: String,
+    pub description: String,
+    /// `ServerURL`: management services URL of the gateway (manager).
+    pub server_url: String,
+    /// `GatewayEndpoint`: `http://h:p,https://h:p`.
+    pub gateway_endpoint: String,
+    /// `GatewayWSEndpoint`: `ws://h:p`.
+    pub gateway_ws_endpoint: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Throttling {
+    /// `ThrottlingConfigurations/TrafficManager/ReceiverUrlGroup`.
+    pub receiver_url_group: String,
+    /// `ThrottlingConfigurations/TrafficManager/AuthUrlGroup`.
+    pub auth_url_group: String,
+    /// `DataPublisher/Enabled`.
+    pub data_publisher_enabled: bool,
+    /// `PolicyDeployer/Enabled` and `ServiceURL`.
+    pub policy_deployer_enabled: bool,
+    pub policy_deployer_url: String,
+    /// `BlockCondition/Enabled`.
+    pub block_condition_enabled: bool,
+    /// `JMSConnectionDetails/Enabled`.
+    pub jms_enabled: bool,
+    /// `JMSConnectionParameters/connectionfactory.TopicConnectionFactory`, written verbatim
+    /// (it may hold `${admin.username}` style Carbon placeholders; escaping still applies).
+    pub jms_topic_connection_factory: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    /// `JDBCPersistenceManager/DataSource/Name`: `jdbc/WSO2AM_DB`.
+    pub datasource: &'static str,
+    /// `OAuth/TokenPersistenceProcessor` class: plain text, or
+    /// `org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor`
+    /// with `encrypt_oauth_keys`.
+    pub token_persistence_processor: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Jndi {
+    /// `connectionfactory.TopicConnectionFactory` of the traffic manager's jndi.properties.
+    pub topic_connection_factory: String,
+    /// `connectionfactory.QueueConnectionFactory`.
+    pub queue_connection_factory: String,
+}
