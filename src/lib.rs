@@ -5,6 +5,19 @@
 //! `plan` (model → nodes, wiring, files, certificates; pure) → `render` (Tera, `view`) →
 //! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `bundle` (staging dir,
 //! manifest, atomic rename).
+pub mod bundle;
+pub mod cli;
+pub mod error;
 pub mod keystore;
+pub mod model;
+pub mod net;
 pub mod pki;
+pub mod plan;
+pub mod ports;
+pub mod profile;
+pub mod readme;
+pub mod render;
+pub mod run;
+pub mod validate;
 pub mod view;
+pub mod wiring;

@@ -1,2 +1,8 @@
+//! `kmgen`: parse the command line, run, exit with the code `run` chose.
+use clap::Parser;
 
-fn main() {}
+fn main() {
+    let cli = kmgen::cli::Cli::parse();
+    let code = kmgen::run::run(cli, &mut std::io::stdout(), &mut std::io::stderr());
+    std::process::exit(code);
+}

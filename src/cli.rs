@@ -1,0 +1,55 @@
+//! Command line: clap derive types for `build`, `check` and `plan`.
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Builds complete, validated WSO2 API Manager 2.6.0 + IS-KM 5.7.0 deployment bundles from
+/// one TOML profile: every node's config tree, keys, keystores and truststores.
+#[derive(Debug, Parser)]
+#[command(name = "kmgen", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate, plan, render and write OUT/<deployment.name>/.
+    Build {
+        /// The deployment profile (TOML).
+        profile: PathBuf,
+        /// Output folder; the bundle goes to OUT/<deployment.name>/.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+        /// Replace an existing folder that kmgen did not write.
+        #[arg(long)]
+        force: bool,
+        /// Replace primary key pairs whose size or sharing changed (makes encrypted data unreadable).
+        #[arg(long)]
+        rotate_keys: bool,
+        /// Folder of templates that replace the embedded ones of the same name.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// Print what was generated and reused.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Validate and plan only; writes nothing. Exits 0 when the profile is good.
+    Check {
+        /// The deployment profile (TOML).
+        profile: PathBuf,
+    },
+    /// Print the resolved topology: nodes, roles, hosts, ports and every cross-node URL.
+    Plan {
+        /// The deployment profile (TOML).
+        profile: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}

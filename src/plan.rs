@@ -1,0 +1,352 @@
+//! Plan phase: model → every node's files, wiring and certificates. Pure: no IO, no clock.
+use crate::model::{Deployment, KeySharing, Node, Pattern, Role, StoreFormat, SyncMode};
+use crate::pki::{CertSpec, KeySpec};
+use crate::ports::{self, at};
+use crate::view::NodeView;
+use crate::wiring;
+use serde::Serialize;
+
+/// Which product pack a node runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Product {
+    #[serde(rename = "apim")]
+    Apim,
+    #[serde(rename = "is-km")]
+    IsKm,
+}
+
+impl Product {
+    pub fn of(role: Role) -> Product {
+        if role.is_key_manager() {
+            Product::IsKm
+        } else {
+            Product::Apim
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Apim => "apim",
+            Product::IsKm => "is-km",
+        }
+    }
+    /// Template folder of the product version kmgen writes.
+    pub fn template_root(self) -> &'static str {
+        match self {
+            Product::Apim => "apim-2.6.0",
+            Product::IsKm => "is-km-5.7.0",
+        }
+    }
+    pub fn home(self) -> &'static str {
+        match self {
+            Product::Apim => "<APIM_HOME>",
+            Product::IsKm => "<IS_KM_HOME>",
+        }
+    }
+}
+
+/// One file to render: template name (under `templates/`) → path inside the node folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSpec {
+    pub template: String,
+    pub output: String,
+}
+
+/// A cross-node reference written into a config file, for `plan` and the README.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub from: String,
+    /// The element that holds it, e.g. `api-manager.xml APIKeyValidator/ServerURL`.
+    pub setting: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedNode {
+    pub name: String,
+    pub role: Role,
+    pub product: Product,
+    pub host: String,
+    pub port_offset: u16,
+    pub ports: Vec<(&'static str, u32)>,
+    pub files: Vec<FileSpec>,
+    /// Empty directories the node needs (IS-KM custom sequence folders).
+    pub dirs: Vec<String>,
+    pub keystore_file: String,
+    pub truststore_file: String,
+    pub key_id: String,
+    pub start_command: String,
+    pub view: NodeView,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub deployment: Deployment,
+    pub nodes: Vec<PlannedNode>,
+    pub keys: Vec<KeySpec>,
+    pub certs: Vec<CertSpec>,
+    /// Certificates of load balancers (cert ids), trusted by every node.
+    pub load_balancer_certs: Vec<String>,
+    pub links: Vec<Link>,
+}
+
+pub const SECURITY_DIR: &str = "repository/resources/security";
+
+const IS_KM_FILES: &[&str] = &[
+    "carbon.xml",
+    "api-manager.xml",
+    "user-mgt.xml",
+    "registry.xml",
+    "identity/identity.xml",
+    "identity/embedded-ldap.xml",
+    "datasources/master-datasources.xml",
+    "axis2/axis2.xml",
+    "tomcat/catalina-server.xml",
+];
+
+const APIM_FILES: &[&str] = &[
+    "carbon.xml",
+    "api-manager.xml",
+    "user-mgt.xml",
+    "registry.xml",
+    "datasources/master-datasources.xml",
+    "axis2/axis2.xml",
+    "tomcat/catalina-server.xml",
+];
+
+pub fn plan(d: &Deployment) -> Plan {
+    let nodes: Vec<PlannedNode> = d.nodes.iter().map(|n| plan_node(d, n)).collect();
+    let (keys, certs, load_balancer_certs) = pki_specs(d);
+    let links = nodes.iter().flat_map(|n| wiring::links(d, n)).collect();
+    Plan {
+        deployment: d.clone(),
+        nodes,
+        keys,
+        certs,
+        load_balancer_certs,
+        links,
+    }
+}
+
+fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
+    let product = Product::of(n.role);
+    let root = product.template_root();
+    let mut files: Vec<FileSpec> = match product {
+        Product::IsKm => IS_KM_FILES,
+        Product::Apim => APIM_FILES,
+    }
+    .iter()
+    .map(|f| {
+        // The traffic manager runs on the _TM variants of registry.xml and axis2.xml.
+        let template = match (n.role, *f) {
+            (Role::TrafficManager, "registry.xml") => "registry_TM.xml",
+            (Role::TrafficManager, "axis2/axis2.xml") => "axis2_TM.xml",
+            _ => f,
+        };
+        FileSpec {
+            template: format!("{root}/repository/conf/{template}"),
+            output: format!("repository/conf/{f}"),
+        }
+    })
+    .collect();
+    if matches!(n.role, Role::AllInOne | Role::Publisher) {
+        files.push(FileSpec {
+            template: format!("{root}/repository/conf/jndi.properties"),
+            output: "repository/conf/jndi.properties".into(),
+        });
+    }
+    let dirs = if product == Product::IsKm {
+        ["in", "out", "fault"]
+            .iter()
+            .map(|k| format!("repository/resources/customsequences/{k}"))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let ext = match d.tls.format {
+        StoreFormat::Jks => "jks",
+        StoreFormat::Pkcs12 => "p12",
+    };
+    let keystore_file = format!("{SECURITY_DIR}/wso2carbon.{ext}");
+    let truststore_file = format!("{SECURITY_DIR}/client-truststore.{ext}");
+    let start_profile = start_profile(n.role);
+    let script = "sh bin/wso2server.sh";
+    let start_command = match start_profile {
+        Some(p) => format!("{script} -Dprofile={p}"),
+        None => script.to_string(),
+    };
+    let view = wiring::view(d, n, &keystore_file, &truststore_file, start_profile);
+    PlannedNode {
+        name: n.name.clone(),
+        role: n.role,
+        product,
+        host: n.host.clone(),
+        port_offset: n.port_offset,
+        ports: ports::listening(d, n),
+        files,
+        dirs,
+        keystore_file,
+        truststore_file,
+        key_id: key_id(d, n.role).to_string(),
+        start_command,
+        view,
+    }
+}
+
+/// The `-Dprofile` a role starts with (distributed-setup.md); `None` runs every component.
+pub fn start_profile(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Publisher => Some("api-publisher"),
+        Role::Store => Some("api-store"),
+        Role::TrafficManager => Some("traffic-manager"),
+        Role::GatewayManager => Some("gateway-manager"),
+        Role::GatewayWorker => Some("gateway-worker"),
+        Role::KeyManager | Role::AllInOne | Role::Gateway => None,
+    }
+}
+
+/// Start order: Key Managers first (the API-M nodes call them at start-up), then the
+/// traffic managers, the gateways (manager before workers), then Publisher and Store.
+pub fn start_rank(role: Role) -> u8 {
+    match role {
+        Role::KeyManager => 0,
+        Role::TrafficManager => 1,
+        Role::AllInOne | Role::Gateway | Role::GatewayManager => 2,
+        Role::GatewayWorker => 3,
+        Role::Publisher => 4,
+        Role::Store => 5,
+    }
+}
+
+/// The primary key pair a node uses: shared per product, or one for the whole deployment.
+pub fn key_id(d: &Deployment, role: Role) -> &'static str {
+    match d.tls.key_sharing {
+        KeySharing::Deployment => "deployment",
+        KeySharing::PerProduct => Product::of(role).as_str(),
+    }
+}
+
+/// Which load balancers front a node: their host names go into the node's certificate.
+pub fn fronting_load_balancers(d: &Deployment, n: &Node) -> Vec<String> {
+    let mut v = Vec::new();
+    if n.role == Role::KeyManager {
+        v.extend(
+            d.key_manager
+                .load_balancer
+                .as_ref()
+                .map(|lb| lb.host.clone()),
+        );
+    }
+    if n.role.is_gateway() && n.role != Role::GatewayManager {
+        v.extend(d.gateway.load_balancer.as_ref().map(|lb| lb.host.clone()));
+    }
+    if matches!(n.role, Role::AllInOne | Role::Publisher | Role::Store) {
+        v.extend(d.apim_load_balancer.as_ref().map(|lb| lb.host.clone()));
+    }
+    v
+}
+
+fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>, Vec<String>) {
+    let mut keys: Vec<KeySpec> = Vec::new();
+    let mut certs = Vec::new();
+    for n in &d.nodes {
+        let key = key_id(d, n.role);
+        if !keys.iter().any(|k| k.id == key) {
+            keys.push(KeySpec {
+                id: key.to_string(),
+                bits: d.tls.key_bits,
+            });
+        }
+        let mut sans = vec![n.host.clone()];
+        sans.extend(n.extra_names.iter().cloned());
+        sans.extend(fronting_load_balancers(d, n));
+        sans.push("localhost".to_string());
+        dedup(&mut sans);
+        certs.push(CertSpec {
+            id: n.name.clone(),
+            key_id: key.to_string(),
+            common_name: n.host.clone(),
+            sans,
+            validity_days: d.tls.validity_days,
+        });
+    }
+    // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
+    let mut lb_certs = Vec::new();
+    let lbs = [
+        (
+            "km",
+            d.key_manager
+                .load_balancer
+                .as_ref()
+                .map(|lb| lb.host.clone()),
+        ),
+        (
+            "gateway",
+            d.gateway.load_balancer.as_ref().map(|lb| lb.host.clone()),
+        ),
+        (
+            "apim",
+            d.apim_load_balancer.as_ref().map(|lb| lb.host.clone()),
+        ),
+    ];
+    for (which, host) in lbs {
+        let Some(host) = host else { continue };
+        let id = format!("lb-{which}");
+        keys.push(KeySpec {
+            id: id.clone(),
+            bits: d.tls.key_bits,
+        });
+        certs.push(CertSpec {
+            id: id.clone(),
+            key_id: id.clone(),
+            common_name: host.clone(),
+            sans: vec![host],
+            validity_days: d.tls.validity_days,
+        });
+        lb_certs.push(id);
+    }
+    (keys, certs, lb_certs)
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = std::collections::BTreeSet::new();
+    v.retain(|s| seen.insert(s.clone()));
+}
+
+/// The node that receives API deployments from the Publisher (gateway `ServerURL`): for the
+/// Key Manager's `APIGateway/ServerURL` (with Hazelcast) and the Publisher's environments.
+pub fn gateway_manager(d: &Deployment) -> Option<&Node> {
+    match d.pattern {
+        Pattern::HybridSingleNode | Pattern::HybridActiveActive => {
+            d.nodes_with(Role::AllInOne).next()
+        }
+        Pattern::Distributed => match d.gateway.sync {
+            SyncMode::Rsync => d
+                .nodes_with(Role::GatewayManager)
+                .next()
+                .or_else(|| d.nodes_with(Role::Gateway).next()),
+            SyncMode::Nfs => d.nodes_with(Role::Gateway).next(),
+        },
+    }
+}
+
+/// `https://host:port` of the API traffic entry point: the gateway load balancer, or the
+/// first node that serves API traffic.
+pub fn gateway_traffic(d: &Deployment) -> Option<(String, u32, u32)> {
+    if let Some(lb) = &d.gateway.load_balancer {
+        return Some((
+            lb.host.clone(),
+            u32::from(lb.https_port),
+            u32::from(lb.http_port),
+        ));
+    }
+    d.nodes
+        .iter()
+        .find(|n| n.role.is_gateway() && n.role != Role::GatewayManager)
+        .map(|n| {
+            (
+                n.host.clone(),
+                at(ports::NIO_HTTPS, n),
+                at(ports::NIO_HTTP, n),
+            )
+        })
+}

@@ -1,0 +1,424 @@
+//! Load phase: the profile as the operator wrote it (raw serde types, unknown keys refused).
+//!
+//! Every table is `deny_unknown_fields` and every key has the default of the stock packs, so a
+//! profile of only `[deployment]` and `[[node]]` is complete. Values here are still unchecked:
+//! `validate` turns a `Profile` into a `model::Deployment`.
+use serde::{de, Deserialize, Deserializer};
+use std::fmt;
+
+/// The whole profile file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub deployment: Deployment,
+    #[serde(default)]
+    pub admin: Admin,
+    #[serde(default)]
+    pub tls: Tls,
+    #[serde(default)]
+    pub database: Database,
+    #[serde(default)]
+    pub user_store: UserStore,
+    #[serde(default)]
+    pub key_manager: KeyManager,
+    #[serde(default)]
+    pub jwt: Jwt,
+    #[serde(default)]
+    pub gateway: Gateway,
+    #[serde(default)]
+    pub apim: Apim,
+    /// `[[node]]` tables, in file order.
+    #[serde(default, rename = "node")]
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Output folder name: `[a-z0-9][a-z0-9-]*`.
+    pub name: String,
+    pub pattern: Pattern,
+    #[serde(default = "default_apim_version")]
+    pub apim_version: String,
+    #[serde(default = "default_is_km_version")]
+    pub is_km_version: String,
+}
+
+fn default_apim_version() -> String {
+    "2.6.0".into()
+}
+fn default_is_km_version() -> String {
+    "5.7.0".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    HybridSingleNode,
+    HybridActiveActive,
+    Distributed,
+}
+
+impl Pattern {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pattern::HybridSingleNode => "hybrid-single-node",
+            Pattern::HybridActiveActive => "hybrid-active-active",
+            Pattern::Distributed => "distributed",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Admin {
+    pub username: String,
+    pub password: Secret,
+}
+
+impl Default for Admin {
+    fn default() -> Self {
+        Admin {
+            username: "admin".into(),
+            password: Secret::literal("admin"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    pub format: StoreFormat,
+    pub keystore_password: Secret,
+    pub truststore_password: Secret,
+    pub key_alias: String,
+    pub key_bits: u32,
+    pub validity_days: u32,
+    pub key_sharing: KeySharing,
+    pub public_roots: bool,
+    /// PEM files (relative to the profile) whose certificates every truststore also holds.
+    pub extra_trusted: Vec<String>,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            format: StoreFormat::Jks,
+            keystore_password: Secret::literal("wso2carbon"),
+            truststore_password: Secret::literal("wso2carbon"),
+            key_alias: "wso2carbon".into(),
+            key_bits: 2048,
+            validity_days: 3650,
+            key_sharing: KeySharing::PerProduct,
+            public_roots: true,
+            extra_trusted: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreFormat {
+    #[default]
+    Jks,
+    Pkcs12,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySharing {
+    #[default]
+    PerProduct,
+    Deployment,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Database {
+    #[serde(rename = "type")]
+    pub db_type: DbType,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub am: DbCredentials,
+    pub um: DbCredentials,
+    pub reg: DbCredentials,
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            db_type: DbType::H2,
+            host: None,
+            port: None,
+            am: DbCredentials::default(),
+            um: DbCredentials::default(),
+            reg: DbCredentials::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DbType {
+    #[default]
+    H2,
+    Mysql,
+    Postgresql,
+    Mssql,
+    Oracle,
+}
+
+/// `[database.am]`, `[database.um]`, `[database.reg]`: every key optional; validation
+/// supplies the H2 stock values or asks for what a real database needs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DbCredentials {
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserStore {
+    #[serde(rename = "type")]
+    pub store_type: UserStoreType,
+    pub url: Option<String>,
+    pub bind_dn: Option<String>,
+    pub bind_password: Option<Secret>,
+    pub user_search_base: Option<String>,
+    pub group_search_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserStoreType {
+    #[default]
+    Jdbc,
+    EmbeddedLdap,
+    Ldap,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeyManager {
+    pub client: KmClient,
+    pub encrypt_oauth_keys: bool,
+    pub load_balancer: Option<LoadBalancer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KmClient {
+    #[default]
+    Ws,
+    Thrift,
+}
+
+/// `{ host = "...", port = 443 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    pub host: String,
+    #[serde(default = "default_https_port")]
+    pub port: u16,
+}
+
+fn default_https_port() -> u16 {
+    443
+}
+fn default_http_port() -> u16 {
+    80
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Jwt {
+    pub enabled: bool,
+    pub claims_retriever: bool,
+    pub consumer_dialect_uri: String,
+    pub signature_algorithm: SignatureAlgorithm,
+}
+
+impl Default for Jwt {
+    fn default() -> Self {
+        Jwt {
+            enabled: false,
+            claims_retriever: true,
+            consumer_dialect_uri: "http://wso2.org/claims".into(),
+            signature_algorithm: SignatureAlgorithm::Sha256WithRsa,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum SignatureAlgorithm {
+    #[default]
+    #[serde(rename = "SHA256withRSA")]
+    Sha256WithRsa,
+    #[serde(rename = "NONE")]
+    None,
+}
+
+impl SignatureAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::Sha256WithRsa => "SHA256withRSA",
+            SignatureAlgorithm::None => "NONE",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gateway {
+    pub hazelcast: bool,
+    pub sync: SyncMode,
+    pub load_balancer: Option<GatewayLoadBalancer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    #[default]
+    Nfs,
+    Rsync,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayLoadBalancer {
+    pub host: String,
+    #[serde(default = "default_https_port")]
+    pub https_port: u16,
+    #[serde(default = "default_http_port")]
+    pub http_port: u16,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Apim {
+    pub load_balancer: Option<LoadBalancer>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    pub name: String,
+    pub role: Role,
+    pub host: String,
+    #[serde(default)]
+    pub port_offset: i64,
+    #[serde(default)]
+    pub extra_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    KeyManager,
+    AllInOne,
+    Publisher,
+    Store,
+    TrafficManager,
+    Gateway,
+    GatewayManager,
+    GatewayWorker,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::KeyManager,
+        Role::AllInOne,
+        Role::Publisher,
+        Role::Store,
+        Role::TrafficManager,
+        Role::Gateway,
+        Role::GatewayManager,
+        Role::GatewayWorker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::KeyManager => "key-manager",
+            Role::AllInOne => "all-in-one",
+            Role::Publisher => "publisher",
+            Role::Store => "store",
+            Role::TrafficManager => "traffic-manager",
+            Role::Gateway => "gateway",
+            Role::GatewayManager => "gateway-manager",
+            Role::GatewayWorker => "gateway-worker",
+        }
+    }
+
+    /// IS-KM nodes run the prepackaged Identity Server; every other role runs API-M.
+    pub fn is_key_manager(self) -> bool {
+        self == Role::KeyManager
+    }
+
+    /// Roles that serve API traffic (NIO 8243/8280) and take part in gateway clustering.
+    pub fn is_gateway(self) -> bool {
+        matches!(
+            self,
+            Role::AllInOne | Role::Gateway | Role::GatewayManager | Role::GatewayWorker
+        )
+    }
+}
+
+/// A secret value: a literal string, `{ env = "VAR" }` or `{ file = "path" }`.
+/// `Debug` never shows the literal.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    Literal(String),
+    Env(String),
+    File(String),
+}
+
+impl Secret {
+    pub fn literal(s: &str) -> Self {
+        Secret::Literal(s.to_string())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Secret::Literal(_) => f.write_str("Secret(<redacted>)"),
+            Secret::Env(var) => write!(f, "Secret(env {var})"),
+            Secret::File(path) => write!(f, "Secret(file {path})"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SecretVisitor;
+        impl<'de> de::Visitor<'de> for SecretVisitor {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#"a string, { env = "VAR" } or { file = "path" }"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Secret, E> {
+                Ok(Secret::Literal(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Secret, A::Error> {
+                let key: String = map.next_key()?.ok_or_else(|| {
+                    de::Error::custom(r#"expected { env = "VAR" } or { file = "path" }"#)
+                })?;
+                let value: String = map.next_value()?;
+                let secret = match key.as_str() {
+                    "env" => Secret::Env(value),
+                    "file" => Secret::File(value),
+                    other => return Err(de::Error::unknown_field(other, &["env", "file"])),
+                };
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!(
+                        "unexpected key `{extra}`: a secret takes exactly one of `env` or `file`"
+                    )));
+                }
+                Ok(secret)
+            }
+        }
+        deserializer.deserialize_any(SecretVisitor)
+    }
+}

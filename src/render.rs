@@ -1,0 +1,119 @@
+//! Render phase: Tera templates (embedded, overridable by name) × node views → file contents.
+use crate::view::NodeView;
+use std::path::Path;
+use tera::{Context, Tera};
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template `{name}` does not exist (embedded templates: {available})")]
+    Missing { name: String, available: String },
+    #[error("cannot render `{name}`: {detail}")]
+    Render { name: String, detail: String },
+    #[error("cannot load templates from `{dir}`: {detail}")]
+    Load { dir: String, detail: String },
+}
+
+/// The template set: kmgen's own, with any file of an override folder replacing the
+/// embedded template of the same name.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    pub fn new(override_dir: Option<&Path>) -> Result<Self, RenderError> {
+        let mut tera = Tera::default();
+        let mut add = |name: &str, body: &str| {
+            tera.add_raw_template(name, body)
+                .map_err(|e| RenderError::Render {
+                    name: name.to_string(),
+                    detail: chain(&e),
+                })
+        };
+        for (name, body) in TEMPLATES {
+            add(name, body)?;
+        }
+        if let Some(dir) = override_dir {
+            for (name, body) in read_dir_templates(dir)? {
+                add(&name, &body)?;
+            }
+        }
+        // XML templates escape every value; `.properties` files are written as they are.
+        tera.autoescape_on(vec![".xml"]);
+        tera.set_escape_fn(xml_escape);
+        Ok(Renderer { tera })
+    }
+
+    pub fn render(&self, name: &str, view: &NodeView) -> Result<String, RenderError> {
+        if !self.tera.get_template_names().any(|n| n == name) {
+            let mut names: Vec<_> = self.tera.get_template_names().collect();
+            names.sort();
+            return Err(RenderError::Missing {
+                name: name.to_string(),
+                available: names.join(", "),
+            });
+        }
+        let mut ctx = Context::new();
+        ctx.insert("ctx", view);
+        self.tera
+            .render(name, &ctx)
+            .map_err(|e| RenderError::Render {
+                name: name.to_string(),
+                detail: chain(&e),
+            })
+    }
+}
+
+fn read_dir_templates(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let err = |e: std::io::Error| RenderError::Load {
+        dir: dir.display().to_string(),
+        detail: e.to_string(),
+    };
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(err)? {
+            let path = entry.map_err(err)?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((name, std::fs::read_to_string(&path).map_err(err)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Tera's error with its causes (the useful line is usually the innermost).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Escapes the five XML special characters, so any value survives in text and attributes.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,2 @@
+mod pki;
+mod stores;

@@ -1,0 +1,448 @@
+//! Stores phase, checked by real peers: Java's keytool (strict type checks), a Java TLS
+//! handshake with hostname verification, and a Java JWT signature check.
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kmgen::keystore::{key_store, mozilla_roots, summary, trust_store, StoreError, StoreFormat};
+
+use crate::pki::{fixture, scratch};
+
+const FORMATS: [StoreFormat; 2] = [StoreFormat::Jks, StoreFormat::Pkcs12];
+const KS_PASS: &str = "ks-secret";
+const TS_PASS: &str = "ts-secret";
+
+/// Runs a JDK tool with a deadline; a missing JDK fails the test, never skips it.
+fn run_jdk(tool: &str, args: &[&str]) -> (bool, String) {
+    let mut child = Command::new(tool)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `{tool}` ({e}): these tests check the stores with a real JDK 11+; \
+                 install one (apt-get install -y default-jdk-headless)"
+            )
+        });
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let readers = [read_all(stdout), read_all(stderr)];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`{tool} {}` did not finish in time", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = readers.map(|r| r.join().unwrap()).concat();
+    (status.success(), output)
+}
+
+fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// `(alias, entry type)` of every entry as `keytool -list -v` sees it, in strict mode (no
+/// JKS/PKCS12 auto-detection), after checking the declared store type and entry count.
+fn keytool_list(format: StoreFormat, path: &str, password: &str) -> Vec<(String, String)> {
+    let (ok, out) = run_jdk(
+        "keytool",
+        &[
+            "-J-Dkeystore.type.compat=false",
+            "-list",
+            "-v",
+            "-storetype",
+            format.java_type(),
+            "-keystore",
+            path,
+            "-storepass",
+            password,
+        ],
+    );
+    assert!(
+        ok,
+        "keytool could not read {path} as {}:\n{out}",
+        format.java_type()
+    );
+    assert!(
+        out.contains(&format!("Keystore type: {}\n", format.java_type())),
+        "{out}"
+    );
+    let field = |prefix: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .map(str::to_string)
+            .collect()
+    };
+    let entries: Vec<(String, String)> = field("Alias name: ")
+        .into_iter()
+        .zip(field("Entry type: "))
+        .collect();
+    let count = format!("Your keystore contains {} entr", entries.len());
+    assert!(out.contains(&count), "{count:?} not in:\n{out}");
+    entries
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, t)| (a.to_string(), t.to_string()))
+        .collect()
+}
+
+/// The deployment's certificates, as every truststore holds them.
+fn deployment_certs() -> Vec<(String, Vec<u8>)> {
+    fixture()
+        .pki
+        .certs()
+        .map(|(id, c)| (id.to_string(), c.der.clone()))
+        .collect()
+}
+
+/// Keystore `<node>.<ext>` (alias wso2carbon) for every node and one shared truststore.
+struct Stores {
+    dir: PathBuf,
+    format: StoreFormat,
+}
+
+impl Stores {
+    fn new(format: StoreFormat, name: &str) -> Stores {
+        let dir = scratch(&format!("{name}-{}", format.extension()));
+        let pki = &fixture().pki;
+        for (node, cert) in pki.certs() {
+            let key = pki.key(&cert.key_id).unwrap();
+            let ks = key_store(format, "wso2carbon", key.pkcs8_der(), &cert.der, KS_PASS).unwrap();
+            write(&dir, &format!("{node}.{}", format.extension()), &ks);
+        }
+        let ts = trust_store(format, &deployment_certs(), TS_PASS).unwrap();
+        write(&dir, &format!("truststore.{}", format.extension()), &ts);
+        Stores { dir, format }
+    }
+    fn path(&self, name: &str) -> String {
+        self.dir
+            .join(format!("{name}.{}", self.format.extension()))
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+    /// Mutual TLS: `server` serves its keystore, the client `client` connects by `host`.
+    fn handshake(&self, server: &str, client: &str, client_ts: &str, host: &str) -> (bool, String) {
+        let (server_ks, client_ks) = (self.path(server), self.path(client));
+        let (server_ts, client_ts) = (self.path("truststore"), self.path(client_ts));
+        run_jdk(
+            "java",
+            &[
+                "tests/java/TlsCheck.java",
+                "handshake",
+                self.format.java_type(),
+                &server_ks,
+                &server_ts,
+                &client_ks,
+                &client_ts,
+                KS_PASS,
+                TS_PASS,
+                host,
+            ],
+        )
+    }
+}
+
+#[test]
+fn keytool_lists_keystores_as_their_declared_type() {
+    for format in FORMATS {
+        let stores = Stores::new(format, "keytool-ks");
+        for node in ["apim-1", "km-1", "km-2"] {
+            let entries = keytool_list(format, &stores.path(node), KS_PASS);
+            assert_eq!(
+                entries,
+                pairs(&[("wso2carbon", "PrivateKeyEntry")]),
+                "{node}"
+            );
+        }
+    }
+}
+
+#[test]
+fn keytool_strict_mode_tells_the_formats_apart() {
+    // The check above means something only if the wrong type is refused.
+    for (format, wrong) in [(StoreFormat::Jks, "PKCS12"), (StoreFormat::Pkcs12, "JKS")] {
+        let stores = Stores::new(format, "keytool-strict");
+        let path = stores.path("km-1");
+        let args = [
+            "-J-Dkeystore.type.compat=false",
+            "-list",
+            "-storetype",
+            wrong,
+            "-keystore",
+            &path,
+            "-storepass",
+            KS_PASS,
+        ];
+        let (ok, out) = run_jdk("keytool", &args);
+        assert!(
+            !ok,
+            "a {} store opened as {wrong}:\n{out}",
+            format.java_type()
+        );
+    }
+}
+
+#[test]
+fn keytool_lists_truststores_as_trusted_entries() {
+    for format in FORMATS {
+        let stores = Stores::new(format, "keytool-ts");
+        let entries = keytool_list(format, &stores.path("truststore"), TS_PASS);
+        assert_eq!(
+            entries,
+            pairs(&[
+                ("apim-1", "trustedCertEntry"),
+                ("km-1", "trustedCertEntry"),
+                ("km-2", "trustedCertEntry"),
+            ])
+        );
+    }
+}
+
+#[test]
+fn keytool_lists_truststores_with_public_roots() {
+    let mut certs = deployment_certs();
+    let roots = mozilla_roots();
+    assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
+    certs.extend(roots.iter().cloned());
+    for format in FORMATS {
+        let dir = scratch(&format!("keytool-roots-{}", format.extension()));
+        let ts = trust_store(format, &certs, TS_PASS).unwrap();
+        let path = write(&dir, &format!("truststore.{}", format.extension()), &ts);
+        let entries = keytool_list(format, &path, TS_PASS);
+        assert_eq!(entries.len(), certs.len());
+        assert!(
+            entries.iter().all(|(_, t)| t == "trustedCertEntry"),
+            "{entries:?}"
+        );
+        let mut want: Vec<String> = certs.iter().map(|(a, _)| a.clone()).collect();
+        let mut got: Vec<String> = entries.into_iter().map(|(a, _)| a).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn mozilla_root_aliases_are_stable_and_unique() {
+    let roots = mozilla_roots();
+    assert_eq!(roots, mozilla_roots());
+    let aliases: std::collections::BTreeSet<&str> = roots.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(aliases.len(), roots.len());
+    assert!(aliases.iter().all(|a| a
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')));
+    assert!(aliases.contains("isrg-root-x1"), "{aliases:?}");
+}
+
+#[test]
+fn tls_handshakes_between_nodes_by_host_and_load_balancer_name() {
+    for format in FORMATS {
+        let stores = Stores::new(format, "tls-ok");
+        let cases = [
+            ("km-1", "apim-1", "km1.example.com"),
+            ("km-1", "apim-1", "km.example.com"),
+            ("km-2", "apim-1", "km2.example.com"),
+            ("km-2", "apim-1", "km.example.com"),
+            ("apim-1", "km-1", "apim1.example.com"),
+            ("apim-1", "km-2", "apim1.example.com"),
+        ];
+        for (server, client, host) in cases {
+            let (ok, out) = stores.handshake(server, client, "truststore", host);
+            assert!(
+                ok && out.starts_with("OK "),
+                "{format:?} {client} -> {server} as {host}: {out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tls_handshake_fails_without_the_peer_in_the_truststore() {
+    for format in FORMATS {
+        let stores = Stores::new(format, "tls-pkix");
+        // A truststore that holds only the API-M certificate: the Key Manager is unknown.
+        let apim_only: Vec<_> = deployment_certs()
+            .into_iter()
+            .filter(|(a, _)| a == "apim-1")
+            .collect();
+        let ts = trust_store(format, &apim_only, TS_PASS).unwrap();
+        write(
+            &stores.dir,
+            &format!("apim-only.{}", format.extension()),
+            &ts,
+        );
+        let (ok, out) = stores.handshake("km-1", "apim-1", "apim-only", "km1.example.com");
+        assert!(!ok, "{out}");
+        assert!(
+            out.contains("FAIL client:") && out.contains("PKIX path building failed"),
+            "{out}"
+        );
+        assert!(
+            out.contains("unable to find valid certification path"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn tls_handshake_fails_for_a_name_not_in_the_certificate() {
+    for format in FORMATS {
+        let stores = Stores::new(format, "tls-name");
+        let (ok, out) = stores.handshake("km-1", "apim-1", "truststore", "km2.example.com");
+        assert!(!ok, "{out}");
+        assert!(
+            out.contains("No subject alternative DNS name matching km2.example.com found"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn jwt_signed_with_a_node_key_verifies_with_the_truststore_certificate() {
+    for format in FORMATS {
+        let stores = Stores::new(format, "jwt");
+        let jwt = |trusted: &str| {
+            let (ks, ts) = (stores.path("km-1"), stores.path("truststore"));
+            let args = [
+                "tests/java/TlsCheck.java",
+                "jwt",
+                format.java_type(),
+                &ks,
+                KS_PASS,
+                "wso2carbon",
+                &ts,
+                TS_PASS,
+                trusted,
+            ];
+            run_jdk("java", &args)
+        };
+        // km-2 shares the IS-KM key pair, so its certificate verifies km-1's tokens too.
+        for trusted in ["km-1", "km-2"] {
+            let (ok, out) = jwt(trusted);
+            assert!(ok && out.starts_with("OK signature verifies"), "{out}");
+        }
+        let (ok, out) = jwt("apim-1");
+        assert!(!ok && out.contains("does not verify"), "{out}");
+    }
+}
+
+#[test]
+fn summaries_are_deterministic_text() {
+    let pki = &fixture().pki;
+    let cert = pki.cert("km-1").unwrap();
+    let key = pki.key("is-km").unwrap();
+    let want_ks = "\
+{TYPE} store, 1 entries
+wso2carbon: PrivateKeyEntry
+  [0] subject: CN=km1.example.com
+      issuer: CN=km1.example.com
+      san: DNS:km1.example.com, DNS:km.example.com, DNS:localhost
+      key: RSA 2048
+";
+    let ts_entry = |alias: &str, host: &str, sans: &str| {
+        format!(
+            "{alias}: trustedCertEntry\n  [0] subject: CN={host}\n      issuer: CN={host}\n      \
+             san: {sans}\n      key: RSA 2048\n"
+        )
+    };
+    let want_ts = format!(
+        "{{TYPE}} store, 3 entries\n{}{}{}",
+        ts_entry(
+            "apim-1",
+            "apim1.example.com",
+            "DNS:apim1.example.com, DNS:localhost, IP:127.0.0.1"
+        ),
+        ts_entry(
+            "km-1",
+            "km1.example.com",
+            "DNS:km1.example.com, DNS:km.example.com, DNS:localhost"
+        ),
+        ts_entry(
+            "km-2",
+            "km2.example.com",
+            "DNS:km2.example.com, DNS:km.example.com, DNS:localhost"
+        ),
+    );
+    for format in FORMATS {
+        let ks = key_store(format, "WSO2Carbon", key.pkcs8_der(), &cert.der, KS_PASS).unwrap();
+        let text = summary(format, &ks, KS_PASS).unwrap();
+        assert_eq!(text, want_ks.replace("{TYPE}", format.java_type()));
+        let ts = trust_store(format, &deployment_certs(), TS_PASS).unwrap();
+        let text = summary(format, &ts, TS_PASS).unwrap();
+        assert_eq!(text, want_ts.replace("{TYPE}", format.java_type()));
+        // A wrong password is an error, not an empty summary.
+        assert!(summary(format, &ts, "wrong-password").is_err());
+    }
+}
+
+#[test]
+fn bad_passwords_are_rejected_without_being_echoed() {
+    let pki = &fixture().pki;
+    let (cert, key) = (pki.cert("km-1").unwrap(), pki.key("is-km").unwrap());
+    for format in FORMATS {
+        for (password, needle) in [
+            ("abc12", "at least 6 characters"),
+            ("", "at least 6 characters"),
+            ("pässwort1", "printable ASCII"),
+            ("with space", "printable ASCII"),
+        ] {
+            let err =
+                key_store(format, "wso2carbon", key.pkcs8_der(), &cert.der, password).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(shown.contains(needle), "{shown}");
+            if !password.is_empty() {
+                assert!(!shown.contains(password), "{shown}");
+            }
+            let err = trust_store(format, &deployment_certs(), password).unwrap_err();
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+    }
+}
+
+#[test]
+fn mismatched_key_and_duplicate_aliases_are_rejected() {
+    let pki = &fixture().pki;
+    let (km_cert, apim_key) = (pki.cert("km-1").unwrap(), pki.key("apim").unwrap());
+    for format in FORMATS {
+        let err = key_store(
+            format,
+            "wso2carbon",
+            apim_key.pkcs8_der(),
+            &km_cert.der,
+            KS_PASS,
+        )
+        .unwrap_err();
+        assert!(matches!(err, StoreError::BadKey { .. }), "{err}");
+        let mut certs = deployment_certs();
+        certs.push(("KM-1".into(), km_cert.der.clone()));
+        let err = trust_store(format, &certs, TS_PASS).unwrap_err();
+        assert!(
+            matches!(err, StoreError::DuplicateAlias(ref a) if a == "km-1"),
+            "{err}"
+        );
+    }
+    assert_eq!(StoreFormat::Jks.extension(), "jks");
+    assert_eq!(StoreFormat::Pkcs12.extension(), "p12");
+}
