@@ -411,8 +411,10 @@ fn url_group(nodes: &[&Node], scheme: &str, port: u32) -> String {
 }
 
 /// JMS topic connection factory to the traffic manager broker(s), with failover for several.
-fn jms_factory(d: &Deployment, tms: &[&Node], client_id: &str, vhost: &str) -> String {
-    let user = format!("{}:{}", d.admin.username, d.admin.password.expose());
+/// Credentials stay Carbon placeholders (`${admin.password}`), resolved by the product from
+/// user-mgt.xml, so the admin password is written once.
+fn jms_factory(tms: &[&Node], client_id: &str, vhost: &str) -> String {
+    let user = "${admin.username}:${admin.password}";
     match tms {
         [tm] => format!(
             "amqp://{user}@{client_id}/{vhost}?brokerlist='tcp://{}:{}'",
@@ -456,8 +458,8 @@ fn throttling(d: &Deployment, n: &Node) -> Throttling {
         _ => STOCK_SERVICES_URL.to_string(),
     };
     let jms_topic_connection_factory = match n.role {
-        Role::AllInOne => jms_factory(d, &[n], "clientid", "carbon"),
-        r if r.is_gateway() => jms_factory(d, &tms, "clientid", "carbon"),
+        Role::AllInOne => jms_factory(&[n], "clientid", "carbon"),
+        r if r.is_gateway() => jms_factory(&tms, "clientid", "carbon"),
         _ => STOCK_JMS_FACTORY.to_string(),
     };
     Throttling {
