@@ -1,2 +1,3 @@
 mod pki;
 mod stores;
+mod golden;

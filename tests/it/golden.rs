@@ -1,0 +1,270 @@
+//! Golden bundles: each `tests/cases/golden/<case>/profile.toml` builds to exactly the tree in
+//! its `expected/` folder (missing or extra files fail). A fixed clock and fixture keys make
+//! the output reproducible; stores are compared through their text summary and their random
+//! salts are censored from the manifest. `SNAPSHOTS=overwrite cargo test` re-records.
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// 2023-11-14T22:13:20Z: the build clock of every golden case.
+pub const GOLDEN_EPOCH: &str = "1700000000";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kmgen-golden-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path, skip: &str) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == skip {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if src.is_dir() {
+            fs::create_dir_all(&dst).unwrap();
+            copy_tree(&src, &dst, skip);
+        } else {
+            fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Seeds `out/<name>/pki/keys` with the fixture keys, as if a previous build had made them.
+pub fn seed_fixture_keys(out_dir: &Path, deployment: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let bundle = out_dir.join(deployment);
+    let keys = bundle.join("pki/keys");
+    fs::create_dir_all(&keys).unwrap();
+    fs::write(bundle.join(".kmgen-bundle"), "kmgen\n").unwrap();
+    for entry in fs::read_dir(root().join("tests/fixtures/keys")).unwrap() {
+        let src = entry.unwrap().path();
+        let dst = keys.join(src.file_name().unwrap());
+        fs::copy(&src, &dst).unwrap();
+        fs::set_permissions(&dst, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// Builds `profile` (a file in `dir`) into `dir/out` with the golden clock and fixture keys.
+pub fn golden_build(dir: &Path, profile: &str) -> PathBuf {
+    let loaded = kmgen::run::load(&dir.join(profile)).expect("golden profile is valid");
+    let out = dir.join("out");
+    seed_fixture_keys(&out, &loaded.deployment.name);
+    // Keys no spec wants any more would read as a rotation: keep only the ones the plan uses.
+    let plan = kmgen::plan::plan(&loaded.deployment);
+    let keys_dir = out.join(&loaded.deployment.name).join("pki/keys");
+    for entry in fs::read_dir(&keys_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let id = path.file_name().unwrap().to_string_lossy().trim_end_matches(".key.pem").to_string();
+        if !plan.keys.iter().any(|k| k.id == id) {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_kmgen"))
+        .current_dir(dir)
+        .args(["build", profile, "-o", "out"])
+        .env("SOURCE_DATE_EPOCH", GOLDEN_EPOCH)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "build failed: {}", String::from_utf8_lossy(&output.stderr));
+    out.join(&loaded.deployment.name)
+}
+
+/// The bundle as comparable text: path → contents (stores as summaries, salts censored).
+pub fn snapshot(bundle: &Path, store_password: &str, trust_password: &str) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut dirs = Vec::new();
+    walk(bundle, bundle, &mut files, &mut dirs, store_password, trust_password);
+    if !dirs.is_empty() {
+        dirs.sort();
+        files.insert(".empty-dirs".to_string(), dirs.join("\n") + "\n");
+    }
+    files
+}
+
+fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>, dirs: &mut Vec<String>, ks: &str, ts: &str) {
+    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    if entries.is_empty() {
+        dirs.push(dir.strip_prefix(root).unwrap().to_string_lossy().to_string());
+    }
+    for path in entries {
+        let rel = path.strip_prefix(root).unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            walk(root, &path, files, dirs, ks, ts);
+            continue;
+        }
+        let bytes = fs::read(&path).unwrap();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext == "jks" || ext == "p12" {
+            let format = if ext == "jks" { kmgen::keystore::StoreFormat::Jks } else { kmgen::keystore::StoreFormat::Pkcs12 };
+            let password = if rel.contains("truststore") { ts } else { ks };
+            let summary = kmgen::keystore::summary(format, &bytes, password).expect("store opens");
+            files.insert(format!("{rel}.summary"), collapse_roots(&summary));
+        } else if rel == "manifest.json" {
+            files.insert(rel, censor_manifest(&bytes));
+        } else {
+            files.insert(rel, String::from_utf8(bytes).expect("text file"));
+        }
+    }
+}
+
+/// The Mozilla roots are one line in a summary: their list is the crate's, not ours.
+fn collapse_roots(summary: &str) -> String {
+    let roots: std::collections::BTreeSet<String> = kmgen::keystore::mozilla_roots().into_iter().map(|(a, _)| a).collect();
+    let mut out = String::new();
+    let mut skipping = false;
+    let mut collapsed = 0;
+    for line in summary.lines() {
+        if !line.starts_with(' ') {
+            let alias = line.split(": ").next().unwrap_or("");
+            skipping = roots.contains(alias) && line.ends_with("trustedCertEntry");
+            if skipping {
+                collapsed += 1;
+                continue;
+            }
+        } else if skipping {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if collapsed > 0 {
+        out.push_str(&format!("(+ {collapsed} Mozilla root CA trustedCertEntry entries)\n"));
+    }
+    out
+}
+
+fn censor_manifest(bytes: &[u8]) -> String {
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    for f in v["files"].as_array_mut().unwrap() {
+        if matches!(f["kind"].as_str(), Some("keystore" | "truststore")) {
+            f["sha256"] = "CENSORED (random salt)".into();
+        }
+    }
+    v["version"] = "VERSION".into();
+    serde_json::to_string_pretty(&v).unwrap() + "\n"
+}
+
+fn read_expected(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    if dir.exists() {
+        read_into(dir, dir, &mut files);
+    }
+    files
+}
+
+fn read_into(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            read_into(root, &path, files);
+        } else {
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().to_string();
+            files.insert(rel, fs::read_to_string(&path).unwrap());
+        }
+    }
+}
+
+/// Compares `actual` with `expected_dir`, or re-records it with `SNAPSHOTS=overwrite`.
+pub fn assert_tree(case: &str, actual: &BTreeMap<String, String>, expected_dir: &Path) {
+    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
+        let _ = fs::remove_dir_all(expected_dir);
+        for (rel, body) in actual {
+            let p = expected_dir.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, body).unwrap();
+        }
+        return;
+    }
+    let expected = read_expected(expected_dir);
+    let mut problems = Vec::new();
+    for rel in expected.keys().filter(|k| !actual.contains_key(*k)) {
+        problems.push(format!("missing file: {rel}"));
+    }
+    for rel in actual.keys().filter(|k| !expected.contains_key(*k)) {
+        problems.push(format!("extra file: {rel}"));
+    }
+    for (rel, body) in actual {
+        if let Some(want) = expected.get(rel) {
+            if want != body {
+                problems.push(format!("differs: {rel}\n{}", first_difference(want, body)));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "golden case `{case}` differs from {} (SNAPSHOTS=overwrite re-records):\n{}",
+        expected_dir.display(),
+        problems.join("\n")
+    );
+}
+
+fn first_difference(want: &str, got: &str) -> String {
+    for (i, (w, g)) in want.lines().zip(got.lines()).enumerate() {
+        if w != g {
+            return format!("  line {}:\n  - {w}\n  + {g}", i + 1);
+        }
+    }
+    format!("  lengths differ: {} vs {} lines", want.lines().count(), got.lines().count())
+}
+
+fn run_case(case: &str) {
+    let case_dir = root().join("tests/cases/golden").join(case);
+    let dir = scratch(case);
+    copy_tree(&case_dir, &dir, "expected");
+    // Example cases build a file of profiles/ itself, so the examples stay under test.
+    if let Ok(source) = fs::read_to_string(case_dir.join("from-profile")) {
+        let source = root().join(source.trim());
+        fs::copy(&source, dir.join("profile.toml")).unwrap();
+        let secrets = source.parent().unwrap().join("secrets");
+        fs::create_dir_all(dir.join("secrets")).unwrap();
+        copy_tree(&secrets, &dir.join("secrets"), "");
+    }
+    let bundle = golden_build(&dir, "profile.toml");
+    let loaded = kmgen::run::load(&dir.join("profile.toml")).unwrap();
+    let tls = &loaded.deployment.tls;
+    let actual = snapshot(&bundle, tls.keystore_password.expose(), tls.truststore_password.expose());
+    assert_tree(case, &actual, &case_dir.join("expected"));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Every case folder has a test; a new folder without one fails here.
+#[test]
+fn every_case_folder_is_tested() {
+    let mut found: Vec<String> = fs::read_dir(root().join("tests/cases/golden"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed);
+}
+
+macro_rules! golden_cases {
+    ($($name:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+        $( #[test] fn $name() { run_case(stringify!($name)); } )*
+    };
+}
+
+golden_cases!(
+    example_hybrid_single_node,
+    example_hybrid_single_vm,
+    example_hybrid_active_active,
+    aa_rsync_hazelcast_off,
+    db_postgresql_ldap,
+    db_mssql_jwt_none,
+    db_oracle_pkcs12_encrypted,
+    single_thrift_no_roots,
+);
