@@ -194,6 +194,8 @@ pub struct ApiManager {
     /// `APIStore/URL` and `APIStore/ServerURL`.
     pub store_url: String,
     pub store_server_url: String,
+    /// `APIStore/DisplayURL`: the Publisher links to the Store (distributed-setup.md 6.3).
+    pub store_display_url: bool,
     pub throttling: Throttling,
 }
 

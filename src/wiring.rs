@@ -514,6 +514,7 @@ fn api_manager(d: &Deployment, n: &Node) -> ApiManager {
         revoke_api_url: revoke_api_url(d, n),
         store_url,
         store_server_url,
+        store_display_url: n.role == Role::Publisher,
         throttling: throttling(d, n),
     }
 }
@@ -563,23 +564,31 @@ pub fn links(d: &Deployment, p: &PlannedNode) -> Vec<Link> {
             "api-manager.xml APIKeyValidator/KeyValidatorClientType",
             v.apim.key_validator.client_type,
         );
-        add(
-            "api-manager.xml ThrottlingConfigurations/TrafficManager/ReceiverUrlGroup",
-            &v.apim.throttling.receiver_url_group,
-        );
-        add(
-            "api-manager.xml ThrottlingConfigurations/TrafficManager/AuthUrlGroup",
-            &v.apim.throttling.auth_url_group,
-        );
+        if v.apim.throttling.data_publisher_enabled {
+            add(
+                "api-manager.xml ThrottlingConfigurations/TrafficManager/ReceiverUrlGroup",
+                &v.apim.throttling.receiver_url_group,
+            );
+            add(
+                "api-manager.xml ThrottlingConfigurations/TrafficManager/AuthUrlGroup",
+                &v.apim.throttling.auth_url_group,
+            );
+        }
         if v.apim.throttling.policy_deployer_enabled {
             add(
                 "api-manager.xml ThrottlingConfigurations/PolicyDeployer/ServiceURL",
                 &v.apim.throttling.policy_deployer_url,
             );
         }
-        add("api-manager.xml APIStore/URL", &v.apim.store_url);
+        if p.role == Role::Publisher || p.role == Role::AllInOne {
+            add("api-manager.xml APIStore/URL", &v.apim.store_url);
+        }
     }
-    for e in &v.apim.environments {
+    let publishes_apis = matches!(
+        p.role,
+        Role::AllInOne | Role::Publisher | Role::Store | Role::KeyManager
+    );
+    for e in v.apim.environments.iter().filter(|_| publishes_apis) {
         add(
             "api-manager.xml APIGateway/Environments/Environment/ServerURL",
             &e.server_url,

@@ -63,7 +63,12 @@ pub fn golden_build(dir: &Path, profile: &str) -> PathBuf {
     let keys_dir = out.join(&loaded.deployment.name).join("pki/keys");
     for entry in fs::read_dir(&keys_dir).unwrap() {
         let path = entry.unwrap().path();
-        let id = path.file_name().unwrap().to_string_lossy().trim_end_matches(".key.pem").to_string();
+        let id = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".key.pem")
+            .to_string();
         if !plan.keys.iter().any(|k| k.id == id) {
             fs::remove_file(path).unwrap();
         }
@@ -75,15 +80,30 @@ pub fn golden_build(dir: &Path, profile: &str) -> PathBuf {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(output.status.success(), "build failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     out.join(&loaded.deployment.name)
 }
 
 /// The bundle as comparable text: path → contents (stores as summaries, salts censored).
-pub fn snapshot(bundle: &Path, store_password: &str, trust_password: &str) -> BTreeMap<String, String> {
+pub fn snapshot(
+    bundle: &Path,
+    store_password: &str,
+    trust_password: &str,
+) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let mut dirs = Vec::new();
-    walk(bundle, bundle, &mut files, &mut dirs, store_password, trust_password);
+    walk(
+        bundle,
+        bundle,
+        &mut files,
+        &mut dirs,
+        store_password,
+        trust_password,
+    );
     if !dirs.is_empty() {
         dirs.sort();
         files.insert(".empty-dirs".to_string(), dirs.join("\n") + "\n");
@@ -91,14 +111,33 @@ pub fn snapshot(bundle: &Path, store_password: &str, trust_password: &str) -> BT
     files
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>, dirs: &mut Vec<String>, ks: &str, ts: &str) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+fn walk(
+    root: &Path,
+    dir: &Path,
+    files: &mut BTreeMap<String, String>,
+    dirs: &mut Vec<String>,
+    ks: &str,
+    ts: &str,
+) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     if entries.is_empty() {
-        dirs.push(dir.strip_prefix(root).unwrap().to_string_lossy().to_string());
+        dirs.push(
+            dir.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .to_string(),
+        );
     }
     for path in entries {
-        let rel = path.strip_prefix(root).unwrap().to_string_lossy().to_string();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         if path.is_dir() {
             walk(root, &path, files, dirs, ks, ts);
             continue;
@@ -106,7 +145,11 @@ fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>, dirs: &mu
         let bytes = fs::read(&path).unwrap();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ext == "jks" || ext == "p12" {
-            let format = if ext == "jks" { kmgen::keystore::StoreFormat::Jks } else { kmgen::keystore::StoreFormat::Pkcs12 };
+            let format = if ext == "jks" {
+                kmgen::keystore::StoreFormat::Jks
+            } else {
+                kmgen::keystore::StoreFormat::Pkcs12
+            };
             let password = if rel.contains("truststore") { ts } else { ks };
             let summary = kmgen::keystore::summary(format, &bytes, password).expect("store opens");
             files.insert(format!("{rel}.summary"), collapse_roots(&summary));
@@ -120,7 +163,10 @@ fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>, dirs: &mu
 
 /// The Mozilla roots are one line in a summary: their list is the crate's, not ours.
 fn collapse_roots(summary: &str) -> String {
-    let roots: std::collections::BTreeSet<String> = kmgen::keystore::mozilla_roots().into_iter().map(|(a, _)| a).collect();
+    let roots: std::collections::BTreeSet<String> = kmgen::keystore::mozilla_roots()
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
     let mut out = String::new();
     let mut skipping = false;
     let mut collapsed = 0;
@@ -139,7 +185,9 @@ fn collapse_roots(summary: &str) -> String {
         out.push('\n');
     }
     if collapsed > 0 {
-        out.push_str(&format!("(+ {collapsed} Mozilla root CA trustedCertEntry entries)\n"));
+        out.push_str(&format!(
+            "(+ {collapsed} Mozilla root CA trustedCertEntry entries)\n"
+        ));
     }
     out
 }
@@ -169,7 +217,11 @@ fn read_into(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
         if path.is_dir() {
             read_into(root, &path, files);
         } else {
-            let rel = path.strip_prefix(root).unwrap().to_string_lossy().to_string();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
             files.insert(rel, fs::read_to_string(&path).unwrap());
         }
     }
@@ -215,7 +267,11 @@ fn first_difference(want: &str, got: &str) -> String {
             return format!("  line {}:\n  - {w}\n  + {g}", i + 1);
         }
     }
-    format!("  lengths differ: {} vs {} lines", want.lines().count(), got.lines().count())
+    format!(
+        "  lengths differ: {} vs {} lines",
+        want.lines().count(),
+        got.lines().count()
+    )
 }
 
 fn run_case(case: &str) {
@@ -233,7 +289,11 @@ fn run_case(case: &str) {
     let bundle = golden_build(&dir, "profile.toml");
     let loaded = kmgen::run::load(&dir.join("profile.toml")).unwrap();
     let tls = &loaded.deployment.tls;
-    let actual = snapshot(&bundle, tls.keystore_password.expose(), tls.truststore_password.expose());
+    let actual = snapshot(
+        &bundle,
+        tls.keystore_password.expose(),
+        tls.truststore_password.expose(),
+    );
     assert_tree(case, &actual, &case_dir.join("expected"));
     let _ = fs::remove_dir_all(&dir);
 }
@@ -262,6 +322,8 @@ golden_cases!(
     example_hybrid_single_node,
     example_hybrid_single_vm,
     example_hybrid_active_active,
+    example_distributed,
+    example_distributed_ha,
     aa_rsync_hazelcast_off,
     db_postgresql_ldap,
     db_mssql_jwt_none,
