@@ -1,0 +1,671 @@
+//! One test per wiring rule of SPEC section 4: each renders real files from a small profile
+//! and reads the element the rule sets, so breaking the rule breaks the test.
+use kmgen::plan::{plan, Plan};
+use kmgen::render::Renderer;
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+use std::path::PathBuf;
+
+fn load(toml: &str) -> Plan {
+    let dir = std::env::temp_dir().join(format!(
+        "kmgen-wiring-{}-{}",
+        std::process::id(),
+        fastrand()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path: PathBuf = dir.join("profile.toml");
+    std::fs::write(&path, toml).unwrap();
+    let loaded = match kmgen::run::load(&path) {
+        Ok(l) => l,
+        Err(e) => panic!("profile should be valid: {e}"),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    plan(&loaded.deployment)
+}
+
+fn fastrand() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The rendered text of `output` (e.g. `repository/conf/carbon.xml`) of node `node`.
+fn file(p: &Plan, node: &str, output: &str) -> String {
+    let n = p
+        .nodes
+        .iter()
+        .find(|n| n.name == node)
+        .unwrap_or_else(|| panic!("no node {node}"));
+    let f = n
+        .files
+        .iter()
+        .find(|f| f.output == output)
+        .unwrap_or_else(|| panic!("{node} has no {output}"));
+    Renderer::new(None)
+        .unwrap()
+        .render(&f.template, &n.view)
+        .unwrap()
+}
+
+/// Texts of every element at `path` (`Server/Ports/Offset`, root included), unescaped.
+/// A step `Property[@name=x]` matches on the `name` attribute.
+fn texts(xml: &str, path: &str) -> Vec<String> {
+    let want: Vec<&str> = path.split('/').collect();
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<(String, Option<String>)> = Vec::new();
+    let mut out = Vec::new();
+    let mut capture: Option<String> = None;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                let name = e.name().into_inner().to_string();
+                let attr = e.try_get_attribute("name").unwrap().map(|a| {
+                    a.normalized_value(XmlVersion::Implicit1_0)
+                        .unwrap()
+                        .to_string()
+                });
+                stack.push((name, attr));
+                if matches_path(&stack, &want) {
+                    capture = Some(String::new());
+                }
+            }
+            Event::Text(t) => {
+                if let Some(c) = capture.as_mut() {
+                    c.push_str(&t.xml_content(XmlVersion::Implicit1_0));
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(c) = capture.as_mut() {
+                    let name = r.into_inner().to_string();
+                    c.push_str(match name.as_str() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    });
+                }
+            }
+            Event::End(_) => {
+                if matches_path(&stack, &want) {
+                    out.push(capture.take().unwrap_or_default());
+                }
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn matches_path(stack: &[(String, Option<String>)], want: &[&str]) -> bool {
+    stack.len() == want.len()
+        && stack
+            .iter()
+            .zip(want)
+            .all(|((name, attr), w)| match w.split_once("[@name=") {
+                Some((tag, rest)) => {
+                    name == tag && attr.as_deref() == Some(rest.trim_end_matches(']'))
+                }
+                None => name == w,
+            })
+}
+
+fn text(xml: &str, path: &str) -> String {
+    let all = texts(xml, path);
+    assert_eq!(
+        all.len(),
+        1,
+        "expected one element at {path}, found {all:?}"
+    );
+    all.into_iter().next().unwrap()
+}
+
+const SINGLE_VM: &str = r#"
+[deployment]
+name = "t"
+pattern = "hybrid-single-node"
+[user_store]
+type = "embedded-ldap"
+[[node]]
+name = "km"
+role = "key-manager"
+host = "wso2.example.com"
+port_offset = 1
+[[node]]
+name = "apim"
+role = "all-in-one"
+host = "wso2.example.com"
+"#;
+
+fn active_active(extra: &str) -> String {
+    format!(
+        r#"
+[deployment]
+name = "aa"
+pattern = "hybrid-active-active"
+{extra}
+[[node]]
+name = "km-1"
+role = "key-manager"
+host = "km1.example.com"
+port_offset = 3
+[[node]]
+name = "apim-1"
+role = "all-in-one"
+host = "apim1.example.com"
+[[node]]
+name = "apim-2"
+role = "all-in-one"
+host = "apim2.example.com"
+port_offset = 2
+"#
+    )
+}
+
+const AA_GW_LB: &str = "[gateway]\nload_balancer = { host = \"gw.example.com\" }\n";
+
+#[test]
+fn is_km_carbon_offset_and_host_names() {
+    let p = load(SINGLE_VM);
+    let carbon = file(&p, "km", "repository/conf/carbon.xml");
+    assert_eq!(text(&carbon, "Server/Ports/Offset"), "1");
+    assert_eq!(text(&carbon, "Server/HostName"), "wso2.example.com");
+    assert_eq!(text(&carbon, "Server/MgtHostName"), "wso2.example.com");
+}
+
+#[test]
+fn api_m_points_auth_manager_and_key_validator_at_the_is_km_port() {
+    let p = load(SINGLE_VM);
+    let am = file(&p, "apim", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&am, "APIManager/AuthManager/ServerURL"),
+        "https://wso2.example.com:9444/services/"
+    );
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/ServerURL"),
+        "https://wso2.example.com:9444/services/"
+    );
+}
+
+#[test]
+fn several_key_managers_are_reached_through_their_load_balancer() {
+    let p = load(&active_active(&format!(
+        "{AA_GW_LB}[key_manager]\nload_balancer = {{ host = \"km.example.com\", port = 8443 }}\n"
+    )).replace(
+        "[[node]]\nname = \"apim-1\"",
+        "[[node]]\nname = \"km-2\"\nrole = \"key-manager\"\nhost = \"km2.example.com\"\n[[node]]\nname = \"apim-1\"",
+    ));
+    for node in ["apim-1", "apim-2"] {
+        let am = file(&p, node, "repository/conf/api-manager.xml");
+        assert_eq!(
+            text(&am, "APIManager/AuthManager/ServerURL"),
+            "https://km.example.com:8443/services/"
+        );
+        assert_eq!(
+            text(&am, "APIManager/APIKeyValidator/ServerURL"),
+            "https://km.example.com:8443/services/"
+        );
+    }
+    // The load balancer's name is in both Key Managers' certificates, and its proxy port in Tomcat.
+    for km in ["km-1", "km-2"] {
+        assert!(p
+            .certs
+            .iter()
+            .find(|c| c.id == km)
+            .unwrap()
+            .sans
+            .contains(&"km.example.com".to_string()));
+        let tomcat = file(&p, km, "repository/conf/tomcat/catalina-server.xml");
+        assert!(
+            tomcat.contains(r#"proxyPort="8443""#),
+            "{km} catalina-server.xml lacks proxyPort"
+        );
+    }
+}
+
+#[test]
+fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
+    let p = load(SINGLE_VM);
+    let am = file(&p, "apim", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/KeyValidatorClientType"),
+        "WSClient"
+    );
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
+        "false"
+    );
+
+    let p = load(&SINGLE_VM.replace(
+        "[user_store]",
+        "[key_manager]\nclient = \"thrift\"\n[user_store]",
+    ));
+    let am = file(&p, "apim", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/KeyValidatorClientType"),
+        "ThriftClient"
+    );
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/ThriftClientPort"),
+        "10398"
+    );
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/ThriftServerHost"),
+        "wso2.example.com"
+    );
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
+        "false"
+    );
+    let km = file(&p, "km", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&km, "APIManager/APIKeyValidator/EnableThriftServer"),
+        "true"
+    );
+}
+
+#[test]
+fn embedded_ldap_is_reached_at_10389_plus_the_is_km_offset() {
+    let p = load(SINGLE_VM);
+    let um = file(&p, "apim", "repository/conf/user-mgt.xml");
+    let url = text(
+        &um,
+        "UserManager/Realm/UserStoreManager/Property[@name=ConnectionURL]",
+    );
+    assert_eq!(url, "ldap://wso2.example.com:10390");
+    assert!(um.contains("org.wso2.carbon.user.core.ldap.ReadWriteLDAPUserStoreManager"));
+    let ldap = file(&p, "km", "repository/conf/identity/embedded-ldap.xml");
+    assert!(
+        ldap.contains(r#"<Property name="enable">true</Property>"#),
+        "the IS-KM must host the embedded LDAP"
+    );
+}
+
+#[test]
+fn user_mgt_and_identity_data_sources() {
+    let p = load(SINGLE_VM);
+    for node in ["km", "apim"] {
+        let um = file(&p, node, "repository/conf/user-mgt.xml");
+        assert_eq!(
+            text(
+                &um,
+                "UserManager/Realm/Configuration/Property[@name=dataSource]"
+            ),
+            "jdbc/WSO2UM_DB"
+        );
+    }
+    let id = file(&p, "km", "repository/conf/identity/identity.xml");
+    assert_eq!(
+        text(&id, "Server/JDBCPersistenceManager/DataSource/Name"),
+        "jdbc/WSO2AM_DB"
+    );
+}
+
+#[test]
+fn key_manager_gateway_server_url_only_with_hazelcast() {
+    let stock = "https://localhost:${mgt.transport.https.port}${carbon.context}services/";
+    let env = "APIManager/APIGateway/Environments/Environment/ServerURL";
+    let p = load(SINGLE_VM);
+    assert_eq!(
+        text(&file(&p, "km", "repository/conf/api-manager.xml"), env),
+        stock
+    );
+
+    let p = load(&SINGLE_VM.replace("[user_store]", "[gateway]\nhazelcast = true\n[user_store]"));
+    assert_eq!(
+        text(&file(&p, "km", "repository/conf/api-manager.xml"), env),
+        "https://wso2.example.com:9443/services/"
+    );
+
+    // Active-active with rsync: the first all-in-one node, the sync manager, for everyone.
+    let p = load(&active_active("[gateway]\nhazelcast = true\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\" }\n"));
+    for node in ["km-1", "apim-1", "apim-2"] {
+        assert_eq!(
+            text(&file(&p, node, "repository/conf/api-manager.xml"), env),
+            "https://apim1.example.com:9443/services/",
+            "{node}"
+        );
+    }
+    // Active-active with NFS: each node publishes to its own gateway.
+    let p = load(&active_active(
+        "[gateway]\nhazelcast = true\nload_balancer = { host = \"gw.example.com\" }\n",
+    ));
+    assert_eq!(
+        text(&file(&p, "apim-2", "repository/conf/api-manager.xml"), env),
+        "https://apim2.example.com:9445/services/"
+    );
+}
+
+#[test]
+fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
+    let p = load(SINGLE_VM);
+    let km = file(&p, "km", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
+        "https://wso2.example.com:8243/revoke"
+    );
+    let p = load(&active_active(
+        "[gateway]\nload_balancer = { host = \"gw.example.com\", https_port = 443 }\n",
+    ));
+    let km = file(&p, "km-1", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
+        "https://gw.example.com:443/revoke"
+    );
+}
+
+#[test]
+fn jwt_elements_follow_the_profile() {
+    let p = load(SINGLE_VM);
+    let am = file(&p, "km", "repository/conf/api-manager.xml");
+    assert!(texts(&am, "APIManager/JWTConfiguration/SignatureAlgorithm").is_empty());
+    let p = load(&SINGLE_VM.replace(
+        "[user_store]",
+        "[jwt]\nenabled = true\nconsumer_dialect_uri = \"http://acme/claims\"\n[user_store]",
+    ));
+    for node in ["km", "apim"] {
+        let am = file(&p, node, "repository/conf/api-manager.xml");
+        assert_eq!(
+            text(&am, "APIManager/JWTConfiguration/EnableJWTGeneration"),
+            "true"
+        );
+        assert_eq!(
+            text(&am, "APIManager/JWTConfiguration/SignatureAlgorithm"),
+            "SHA256withRSA"
+        );
+        assert_eq!(
+            text(&am, "APIManager/JWTConfiguration/ConsumerDialectURI"),
+            "http://acme/claims"
+        );
+        assert_eq!(
+            text(&am, "APIManager/JWTConfiguration/ClaimsRetrieverImplClass"),
+            "org.wso2.carbon.apimgt.impl.token.DefaultClaimsRetriever"
+        );
+    }
+}
+
+#[test]
+fn active_active_publishes_throttling_events_to_both_nodes() {
+    let p = load(&active_active(AA_GW_LB));
+    for node in ["apim-1", "apim-2"] {
+        let am = file(&p, node, "repository/conf/api-manager.xml");
+        assert_eq!(
+            text(
+                &am,
+                "APIManager/ThrottlingConfigurations/TrafficManager/ReceiverUrlGroup"
+            ),
+            "{tcp://apim1.example.com:9611},{tcp://apim2.example.com:9613}"
+        );
+        assert_eq!(
+            text(
+                &am,
+                "APIManager/ThrottlingConfigurations/TrafficManager/AuthUrlGroup"
+            ),
+            "{ssl://apim1.example.com:9711},{ssl://apim2.example.com:9713}"
+        );
+    }
+}
+
+#[test]
+fn hazelcast_clusters_the_gateways_with_well_known_members() {
+    let p = load(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
+    let axis2 = file(&p, "apim-1", "repository/conf/axis2/axis2.xml");
+    assert!(axis2.contains(r#"enable="true""#));
+    assert_eq!(
+        text(
+            &axis2,
+            "axisconfig/clustering/parameter[@name=membershipScheme]"
+        ),
+        "wka"
+    );
+    assert_eq!(
+        text(
+            &axis2,
+            "axisconfig/clustering/parameter[@name=localMemberHost]"
+        ),
+        "apim1.example.com"
+    );
+    assert_eq!(
+        text(
+            &axis2,
+            "axisconfig/clustering/parameter[@name=localMemberPort]"
+        ),
+        "4000"
+    );
+    assert_eq!(
+        texts(&axis2, "axisconfig/clustering/members/member/hostName"),
+        ["apim2.example.com"]
+    );
+    let p = load(&active_active(AA_GW_LB));
+    let axis2 = file(&p, "apim-1", "repository/conf/axis2/axis2.xml");
+    assert!(axis2.contains(r#"enable="false""#));
+}
+
+#[test]
+fn shared_databases_per_role_and_separate_config_registries() {
+    let p = load(&SINGLE_VM.replace(
+        "[user_store]\ntype = \"embedded-ldap\"",
+        "[database]\ntype = \"mysql\"\nhost = \"db.example.com\"\n[database.am]\nusername = \"u\"\npassword = \"a&b<c\"\n[database.um]\nusername = \"u\"\npassword = \"pw1234\"\n[database.reg]\nusername = \"u\"\npassword = \"pw1234\"",
+    ));
+    for node in ["km", "apim"] {
+        let ds = file(
+            &p,
+            node,
+            "repository/conf/datasources/master-datasources.xml",
+        );
+        let names = texts(
+            &ds,
+            "datasources-configuration/datasources/datasource/jndiConfig/name",
+        );
+        for jndi in [
+            "jdbc/WSO2CarbonDB",
+            "jdbc/WSO2AM_DB",
+            "jdbc/WSO2UM_DB",
+            "jdbc/WSO2REG_DB",
+        ] {
+            assert!(
+                names.iter().any(|n| n == jndi),
+                "{node} lacks {jndi}: {names:?}"
+            );
+        }
+        let urls = texts(
+            &ds,
+            "datasources-configuration/datasources/datasource/definition/configuration/url",
+        );
+        assert!(urls.contains(
+            &"jdbc:mysql://db.example.com:3306/apimgtdb?autoReconnect=true&useSSL=false"
+                .to_string()
+        ));
+        let pw = texts(
+            &ds,
+            "datasources-configuration/datasources/datasource/definition/configuration/password",
+        );
+        assert!(
+            pw.contains(&"a&b<c".to_string()),
+            "password must round-trip: {pw:?}"
+        );
+    }
+    let target = |node| {
+        texts(
+            &file(&p, node, "repository/conf/registry.xml"),
+            "wso2registry/mount/targetPath",
+        )
+    };
+    let (km, apim) = (target("km"), target("apim"));
+    assert!(
+        km.contains(&"/_system/governance".to_string())
+            && apim.contains(&"/_system/governance".to_string())
+    );
+    let km_config = km.iter().find(|t| *t != "/_system/governance").unwrap();
+    let apim_config = apim.iter().find(|t| *t != "/_system/governance").unwrap();
+    assert_ne!(
+        km_config, apim_config,
+        "API-M and IS-KM must not share the /_system/config target"
+    );
+}
+
+#[test]
+fn oauth_key_encryption_in_both_products() {
+    let p = load(&SINGLE_VM.replace(
+        "[user_store]",
+        "[tls]\nkey_sharing = \"deployment\"\n[key_manager]\nencrypt_oauth_keys = true\n[user_store]",
+    ));
+    for node in ["km", "apim"] {
+        let am = file(&p, node, "repository/conf/api-manager.xml");
+        assert_eq!(
+            text(&am, "APIManager/OAuthConfigurations/EncryptPersistedTokens"),
+            "true"
+        );
+    }
+    let id = file(&p, "km", "repository/conf/identity/identity.xml");
+    assert_eq!(
+        text(&id, "Server/OAuth/TokenPersistenceProcessor"),
+        "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor"
+    );
+    assert!(p.nodes.iter().all(|n| n.key_id == "deployment"));
+}
+
+#[test]
+fn is_km_nodes_get_the_custom_sequence_folders() {
+    let p = load(SINGLE_VM);
+    let km = p.nodes.iter().find(|n| n.name == "km").unwrap();
+    for kind in ["in", "out", "fault"] {
+        assert!(km
+            .dirs
+            .contains(&format!("repository/resources/customsequences/{kind}")));
+    }
+}
+
+#[test]
+fn stores_are_named_with_their_type_everywhere() {
+    let p = load(&SINGLE_VM.replace("[user_store]", "[tls]\nformat = \"pkcs12\"\n[user_store]"));
+    for node in ["km", "apim"] {
+        let carbon = file(&p, node, "repository/conf/carbon.xml");
+        assert_eq!(text(&carbon, "Server/Security/KeyStore/Type"), "PKCS12");
+        assert!(text(&carbon, "Server/Security/KeyStore/Location").ends_with("wso2carbon.p12"));
+        assert!(
+            text(&carbon, "Server/Security/TrustStore/Location").ends_with("client-truststore.p12")
+        );
+        let tomcat = file(&p, node, "repository/conf/tomcat/catalina-server.xml");
+        assert!(tomcat.contains(r#"keystoreType="PKCS12""#) && tomcat.contains("wso2carbon.p12"));
+    }
+}
+
+const DISTRIBUTED_HA: &str = include_str!("../../profiles/distributed-ha.toml");
+
+fn distributed_ha() -> Plan {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles/distributed-ha.toml");
+    let loaded = kmgen::run::load(&dir).unwrap();
+    assert!(DISTRIBUTED_HA.contains("gateway-manager"));
+    plan(&loaded.deployment)
+}
+
+#[test]
+fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balancer() {
+    let p = distributed_ha();
+    let am = file(&p, "publisher-1", "repository/conf/api-manager.xml");
+    let env = "APIManager/APIGateway/Environments/Environment";
+    assert_eq!(
+        text(&am, &format!("{env}/ServerURL")),
+        "https://gwm.acme.example:9443/services/"
+    );
+    assert_eq!(
+        text(&am, &format!("{env}/GatewayEndpoint")),
+        "http://gw.acme.example:80,https://gw.acme.example:443"
+    );
+    assert_eq!(
+        text(
+            &am,
+            "APIManager/ThrottlingConfigurations/PolicyDeployer/Enabled"
+        ),
+        "true"
+    );
+    assert_eq!(
+        text(&am, "APIManager/APIStore/URL"),
+        "https://portal.acme.example:443/store"
+    );
+    assert_eq!(text(&am, "APIManager/APIStore/DisplayURL"), "true");
+    assert_eq!(
+        text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
+        "false"
+    );
+    let km = file(&p, "km-1", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&km, &format!("{env}/ServerURL")),
+        "https://gwm.acme.example:9443/services/"
+    );
+    assert_eq!(
+        text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
+        "https://gw.acme.example:443/revoke"
+    );
+}
+
+#[test]
+fn distributed_gateways_publish_to_every_traffic_manager_with_failover() {
+    let p = distributed_ha();
+    let am = file(&p, "gw-worker-1", "repository/conf/api-manager.xml");
+    let t = "APIManager/ThrottlingConfigurations";
+    assert_eq!(
+        text(&am, &format!("{t}/TrafficManager/ReceiverUrlGroup")),
+        "{tcp://tm1.acme.example:9611},{tcp://tm2.acme.example:9611}"
+    );
+    assert_eq!(text(&am, &format!("{t}/DataPublisher/Enabled")), "true");
+    assert_eq!(
+        text(&am, &format!("{t}/JMSConnectionDetails/Enabled")),
+        "true"
+    );
+    let jms = text(&am, &format!("{t}/JMSConnectionDetails/JMSConnectionParameters/connectionfactory.TopicConnectionFactory"));
+    assert!(
+        jms.contains("failover='roundrobin'")
+            && jms.contains("tm1.acme.example:5672")
+            && jms.contains("tm2.acme.example:5672"),
+        "{jms}"
+    );
+    let store = file(&p, "store-1", "repository/conf/api-manager.xml");
+    assert_eq!(text(&store, &format!("{t}/DataPublisher/Enabled")), "false");
+}
+
+#[test]
+fn traffic_manager_runs_the_tm_variants_and_no_shared_database() {
+    let p = distributed_ha();
+    let tm = p.nodes.iter().find(|n| n.name == "tm-1").unwrap();
+    let template = |out: &str| {
+        tm.files
+            .iter()
+            .find(|f| f.output == out)
+            .unwrap()
+            .template
+            .clone()
+    };
+    assert_eq!(
+        template("repository/conf/registry.xml"),
+        "apim-2.6.0/repository/conf/registry_TM.xml"
+    );
+    assert_eq!(
+        template("repository/conf/axis2/axis2.xml"),
+        "apim-2.6.0/repository/conf/axis2_TM.xml"
+    );
+    assert_eq!(
+        tm.start_command,
+        "sh bin/wso2server.sh -Dprofile=traffic-manager"
+    );
+    let ds = file(
+        &p,
+        "tm-1",
+        "repository/conf/datasources/master-datasources.xml",
+    );
+    let names = texts(&ds, "datasources-configuration/datasources/datasource/name");
+    assert!(
+        !names.iter().any(|n| n == "WSO2UM_DB" || n == "WSO2REG_DB"),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n == "WSO2_MB_STORE_DB"));
+    let worker = p.nodes.iter().find(|n| n.name == "gw-worker-1").unwrap();
+    assert_eq!(
+        worker.start_command,
+        "sh bin/wso2server.sh -Dprofile=gateway-worker"
+    );
+}
