@@ -1,3 +1,4 @@
 mod pki;
 mod stores;
 mod golden;
+mod fidelity;
