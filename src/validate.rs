@@ -491,7 +491,8 @@ fn check_user_store(u: &profile::UserStore, env: &Env, pr: &mut Problems) -> mod
         "group_search_base",
         "ou=Groups,dc=example,dc=com",
     );
-    if !url.is_empty() && !(url.starts_with("ldap://") || url.starts_with("ldaps://")) {
+    let is_ldap_url = url.starts_with("ldap://") || url.starts_with("ldaps://");
+    if !url.is_empty() && !is_ldap_url {
         pr.push(
             "user_store.url",
             format!("`{url}` is not an LDAP URL"),
