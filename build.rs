@@ -10,10 +10,9 @@ fn main() {
     files.sort();
     let mut out = String::from("/// (template name, contents) of every embedded template.\npub static TEMPLATES: &[(&str, &str)] = &[\n");
     for name in &files {
-        let abs = fs::canonicalize(root.join(name)).expect("template path");
+        // Relative to the manifest, so a cached build script output never points elsewhere.
         out.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            abs.display().to_string()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/templates/{name}\"))),\n"
         ));
     }
     out.push_str("];\n");

@@ -168,6 +168,18 @@ pub enum DbType {
     Oracle,
 }
 
+impl DbType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbType::H2 => "h2",
+            DbType::Mysql => "mysql",
+            DbType::Postgresql => "postgresql",
+            DbType::Mssql => "mssql",
+            DbType::Oracle => "oracle",
+        }
+    }
+}
+
 /// `[database.am]`, `[database.um]`, `[database.reg]`: every key optional; validation
 /// supplies the H2 stock values or asks for what a real database needs.
 #[derive(Debug, Default, Deserialize)]

@@ -326,7 +326,7 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
         match &db.host {
             None => pr.push(
                 "database.host",
-                format!("{} needs the database server's host", db_name(t)),
+                format!("{} needs the database server's host", t.as_str()),
                 "set database.host = \"db.example.com\"",
             ),
             Some(h) => host(h, "database.host", pr),
@@ -380,7 +380,7 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
             let username = c.username.clone().unwrap_or_else(|| {
                 pr.push(
                     format!("database.{key}.username"),
-                    format!("{} needs a user name for this database", db_name(t)),
+                    format!("{} needs a user name for this database", t.as_str()),
                     format!("set [database.{key}] username = \"...\""),
                 );
                 String::new()
@@ -390,7 +390,7 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
                 None => {
                     pr.push(
                         format!("database.{key}.password"),
-                        format!("{} needs a password for this database", db_name(t)),
+                        format!("{} needs a password for this database", t.as_str()),
                         format!("set [database.{key}] password = {{ env = \"VAR\" }} (or a string, or {{ file = \"path\" }})"),
                     );
                     Secret::new(String::new())
@@ -409,16 +409,6 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
         am: conn(&db.am, "am", "WSO2AM_DB", "apimgtdb", pr),
         um: conn(&db.um, "um", "WSO2UM_DB", "userdb", pr),
         reg: conn(&db.reg, "reg", "WSO2REG_DB", "regdb", pr),
-    }
-}
-
-fn db_name(t: DbType) -> &'static str {
-    match t {
-        DbType::H2 => "h2",
-        DbType::Mysql => "mysql",
-        DbType::Postgresql => "postgresql",
-        DbType::Mssql => "mssql",
-        DbType::Oracle => "oracle",
     }
 }
 

@@ -131,7 +131,7 @@ fn databases(d: &Deployment, role: Role) -> Databases {
     // databases; every other role keeps all three (the gateway for multi-tenancy).
     let uses = role != Role::TrafficManager;
     Databases {
-        db_type: db_type_name(d),
+        db_type: d.database.db_type.as_str(),
         am: uses.then(|| {
             ds(
                 "WSO2AM_DB",
@@ -153,17 +153,6 @@ fn databases(d: &Deployment, role: Role) -> Databases {
                 &d.database.reg,
             )
         }),
-    }
-}
-
-fn db_type_name(d: &Deployment) -> &'static str {
-    use crate::model::DbType::*;
-    match d.database.db_type {
-        H2 => "h2",
-        Mysql => "mysql",
-        Postgresql => "postgresql",
-        Mssql => "mssql",
-        Oracle => "oracle",
     }
 }
 
