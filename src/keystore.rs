@@ -47,7 +47,7 @@ const PKCS12_ITERATIONS: u32 = 10_000;
 /// Errors of the stores phase. Messages never contain passwords or key material.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store password must be printable ASCII (no spaces or other characters)")]
+    #[error("store password must be printable ASCII (letters, digits, punctuation, spaces)")]
     PasswordNotPrintableAscii,
     #[error("store password must be at least 6 characters long (Java refuses shorter ones)")]
     PasswordTooShort,
@@ -68,7 +68,8 @@ pub enum StoreError {
 
 /// Store passwords: printable ASCII, at least 6 characters.
 pub fn check_password(password: &str) -> Result<(), StoreError> {
-    if !password.bytes().all(|b| b.is_ascii_graphic()) {
+    // The jks crate encodes each byte as one UTF-16 unit: right for ASCII only.
+    if !password.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err(StoreError::PasswordNotPrintableAscii);
     }
     if password.len() < 6 {

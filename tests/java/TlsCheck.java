@@ -1,16 +1,20 @@
-// Real-peer checks for kmgen's keystores, run by the Rust tests as a single-file program:
+// Real-peer checks for kmgen's keystores, run by the Rust tests as a single-file program
+// (Java 11+), with strict keystore types (see strict-keystore.security):
 //
-//   java tests/java/TlsCheck.java handshake TYPE SERVER_KS SERVER_TS CLIENT_KS CLIENT_TS KS_PASS TS_PASS HOST
-//     A mutual-TLS handshake on 127.0.0.1 (free port). The client connects by HOST (SNI and
-//     HTTPS hostname verification use it), so HOST must be in the server certificate's SANs.
-//     The server requires a client certificate and checks it against its own truststore.
+//   java -Djava.security.properties=tests/java/strict-keystore.security tests/java/TlsCheck.java \
+//       handshake TYPE KS_PASS TS_PASS (SERVER_KS SERVER_TS CLIENT_KS CLIENT_TS HOST)...
+//     For each case, a mutual-TLS handshake on 127.0.0.1 (a free port). The client connects by
+//     HOST (SNI and HTTPS hostname verification use it), so HOST must be in the server
+//     certificate's SANs; the server requires a client certificate and checks it against its
+//     own truststore.
 //
-//   java tests/java/TlsCheck.java jwt TYPE KEYSTORE KS_PASS KEY_ALIAS TRUSTSTORE TS_PASS TRUST_ALIAS
+//   java ... tests/java/TlsCheck.java jwt TYPE KEYSTORE KS_PASS KEY_ALIAS TRUSTSTORE TS_PASS TRUST_ALIAS...
 //     Signs a JWT header.payload with SHA256withRSA using the keystore's private key (as the
-//     Key Manager does) and verifies it with the certificate TRUST_ALIAS from the truststore
+//     Key Manager does) and verifies it with each certificate TRUST_ALIAS of the truststore
 //     (as API-M does).
 //
-// Prints "OK ..." and exits 0, or prints "FAIL ..." with the exception chain and exits 1.
+// Prints one line per case, "OK ..." or "FAIL ..." with the exception chain, and exits 0 only
+// when every case is OK. Several cases per run, since each JVM start compiles this file.
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -21,6 +25,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,24 +40,24 @@ import javax.net.ssl.TrustManagerFactory;
 public class TlsCheck {
     static final int TIMEOUT_MS = 10_000;
 
-    public static void main(String[] args) throws Exception {
-        String result;
+    public static void main(String[] args) {
+        List<String> results = new ArrayList<>();
         try {
             switch (args.length > 0 ? args[0] : "") {
                 case "handshake":
-                    result = handshake(args);
+                    handshakes(args, results);
                     break;
                 case "jwt":
-                    result = jwt(args);
+                    jwts(args, results);
                     break;
                 default:
-                    result = "FAIL usage: handshake ... | jwt ... (see the header of TlsCheck.java)";
+                    results.add("FAIL usage: handshake ... | jwt ... (see the header of TlsCheck.java)");
             }
         } catch (Exception e) {
-            result = "FAIL " + chain(e);
+            results.add("FAIL " + chain(e));
         }
-        System.out.println(result);
-        System.exit(result.startsWith("OK") ? 0 : 1);
+        results.forEach(System.out::println);
+        System.exit(!results.isEmpty() && results.stream().allMatch(r -> r.startsWith("OK")) ? 0 : 1);
     }
 
     static String chain(Throwable e) {
@@ -83,11 +88,38 @@ public class TlsCheck {
         return ctx;
     }
 
-    static String handshake(String[] a) throws Exception {
-        if (a.length != 9) return "FAIL handshake needs 8 arguments";
-        String type = a[1], host = a[8];
-        SSLContext serverCtx = context(type, a[2], a[6], a[3], a[7]);
-        SSLContext clientCtx = context(type, a[4], a[6], a[5], a[7]);
+    static void handshakes(String[] a, List<String> results) throws Exception {
+        if (a.length < 9 || (a.length - 4) % 5 != 0) {
+            results.add("FAIL handshake needs TYPE KS_PASS TS_PASS and 5 arguments per case");
+            return;
+        }
+        for (int i = 4; i < a.length; i += 5) {
+            String host = a[i + 4];
+            // TLS 1.2 is what API-M 2.6.0 on Java 8 speaks; TLS 1.3 is what newer JDKs prefer.
+            String result = "OK";
+            for (String protocol : new String[] {"TLSv1.2", "TLSv1.3"}) {
+                String r;
+                try {
+                    r = handshake(a[1], a[2], a[3], a[i], a[i + 1], a[i + 2], a[i + 3], host, protocol);
+                } catch (Exception e) {
+                    r = "FAIL " + protocol + " " + chain(e);
+                }
+                if (!r.startsWith("OK")) {
+                    result = r;
+                    break;
+                }
+                result += " " + r.substring(3);
+            }
+            boolean ok = result.startsWith("OK");
+            results.add((ok ? "OK " : "FAIL ") + host + " " + result.substring(ok ? 3 : 5));
+        }
+    }
+
+    static String handshake(String type, String ksPass, String tsPass, String serverKs,
+            String serverTs, String clientKs, String clientTs, String host, String protocol)
+            throws Exception {
+        SSLContext serverCtx = context(type, serverKs, ksPass, serverTs, tsPass);
+        SSLContext clientCtx = context(type, clientKs, ksPass, clientTs, tsPass);
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try (SSLServerSocket server = (SSLServerSocket)
                 serverCtx.getServerSocketFactory().createServerSocket(0, 1, loopback)) {
@@ -117,6 +149,7 @@ public class TlsCheck {
                     SSLParameters p = s.getSSLParameters();
                     p.setEndpointIdentificationAlgorithm("HTTPS");
                     p.setServerNames(List.of(new SNIHostName(host)));
+                    p.setProtocols(new String[] {protocol});
                     s.setSSLParameters(p);
                     s.startHandshake();
                     // One round trip: with TLS 1.3 the server judges the client certificate
@@ -125,46 +158,57 @@ public class TlsCheck {
                     s.getOutputStream().flush();
                     int reply = s.getInputStream().read();
                     if (reply != 42) throw new IllegalStateException("server sent " + reply);
-                    ok = "OK " + s.getSession().getProtocol() + " " + s.getSession().getCipherSuite()
-                            + " server=" + s.getSession().getPeerPrincipal().getName();
+                    ok = "OK " + s.getSession().getProtocol() + "/" + s.getSession().getCipherSuite();
                 }
             } catch (Exception e) {
                 serverThread.join(TIMEOUT_MS);
-                return "FAIL client: " + chain(e)
+                return "FAIL " + protocol + " client: " + chain(e)
                         + (serverError.get() != null ? " | server: " + chain(serverError.get()) : "");
             }
             serverThread.join(TIMEOUT_MS);
-            if (serverError.get() != null) return "FAIL server: " + chain(serverError.get());
+            if (serverError.get() != null) {
+                return "FAIL " + protocol + " server: " + chain(serverError.get());
+            }
             return ok;
         }
     }
 
-    static String jwt(String[] a) throws Exception {
-        if (a.length != 8) return "FAIL jwt needs 7 arguments";
+    static void jwts(String[] a, List<String> results) throws Exception {
+        if (a.length < 8) {
+            results.add("FAIL jwt needs TYPE KEYSTORE KS_PASS KEY_ALIAS TRUSTSTORE TS_PASS TRUST_ALIAS...");
+            return;
+        }
         String type = a[1];
         KeyStore ks = load(type, a[2], a[3]);
         PrivateKey key = (PrivateKey) ks.getKey(a[4], a[3].toCharArray());
-        if (key == null) return "FAIL no private key " + a[4];
-        KeyStore ts = load(type, a[5], a[6]);
-        Certificate cert = ts.getCertificate(a[7]);
-        if (cert == null || !ts.isCertificateEntry(a[7])) return "FAIL no trusted certificate " + a[7];
-
+        if (key == null) {
+            results.add("FAIL no private key " + a[4]);
+            return;
+        }
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"typ\":\"JWT\",\"alg\":\"RS256\"}".getBytes(StandardCharsets.UTF_8));
         String payload = b64.encodeToString(
                 "{\"iss\":\"wso2.org/products/am\",\"sub\":\"admin\"}".getBytes(StandardCharsets.UTF_8));
         byte[] input = (header + "." + payload).getBytes(StandardCharsets.US_ASCII);
-
         Signature signer = Signature.getInstance("SHA256withRSA");
         signer.initSign(key);
         signer.update(input);
         byte[] signature = signer.sign();
 
-        Signature verifier = Signature.getInstance("SHA256withRSA");
-        verifier.initVerify(cert);
-        verifier.update(input);
-        return verifier.verify(signature)
-                ? "OK signature verifies with " + a[7]
-                : "FAIL signature does not verify with " + a[7];
+        KeyStore ts = load(type, a[5], a[6]);
+        for (int i = 7; i < a.length; i++) {
+            String alias = a[i];
+            Certificate cert = ts.getCertificate(alias);
+            if (cert == null || !ts.isCertificateEntry(alias)) {
+                results.add("FAIL " + alias + " no trusted certificate");
+                continue;
+            }
+            Signature verifier = Signature.getInstance("SHA256withRSA");
+            verifier.initVerify(cert);
+            verifier.update(input);
+            results.add(verifier.verify(signature)
+                    ? "OK " + alias + " signature verifies"
+                    : "FAIL " + alias + " signature does not verify");
+        }
     }
 }
