@@ -26,14 +26,14 @@ pub enum StoreFormat {
 
 impl StoreFormat {
     /// File extension: `jks` or `p12`.
-    pub fn extension(&self) -> &str {
+    pub fn extension(&self) -> &'static str {
         match self {
             StoreFormat::Jks => "jks",
             StoreFormat::Pkcs12 => "p12",
         }
     }
     /// Java `KeyStore` type: `JKS` or `PKCS12`.
-    pub fn java_type(&self) -> &str {
+    pub fn java_type(&self) -> &'static str {
         match self {
             StoreFormat::Jks => "JKS",
             StoreFormat::Pkcs12 => "PKCS12",
@@ -87,10 +87,7 @@ fn normalize_alias(alias: &str) -> Result<String, StoreError> {
 }
 
 fn encoding(format: StoreFormat) -> impl Fn(String) -> StoreError {
-    let format = match format {
-        StoreFormat::Jks => "JKS",
-        StoreFormat::Pkcs12 => "PKCS12",
-    };
+    let format = format.java_type();
     move |reason| StoreError::Encoding { format, reason }
 }
 
