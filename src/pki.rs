@@ -215,6 +215,12 @@ fn cert_path(dir: &Path, id: &str) -> PathBuf {
     dir.join("certs").join(format!("{id}.crt.pem"))
 }
 
+/// Load balancers' keys (`lb-*`) only secure their TLS front: replacing one is harmless, so
+/// only the other keys, which encrypt registry data and sign tokens, count as primary.
+pub fn is_primary(key_id: &str) -> bool {
+    !key_id.starts_with("lb-")
+}
+
 /// Loads `dir` (the `pki/` of a previous bundle; may not exist), reuses what still fits and
 /// creates the rest. `now` fixes the certificates' validity, so output is reproducible.
 pub fn load_or_create(
@@ -238,7 +244,9 @@ pub fn load_or_create(
                 pki.keys.insert(spec.id.clone(), old);
             }
             Some(old) => {
-                rotations.push(format!("{} ({} → {} bits)", spec.id, old.bits, spec.bits));
+                if is_primary(&spec.id) {
+                    rotations.push(format!("{} ({} → {} bits)", spec.id, old.bits, spec.bits));
+                }
                 report
                     .keys
                     .push((spec.id.clone(), KeyAction::Rotated { old_bits: old.bits }));
@@ -251,9 +259,13 @@ pub fn load_or_create(
         }
     }
     // A key nobody wants any more is only a rotation when another key takes its place.
-    if !to_generate.is_empty() {
-        let new_ids: Vec<&str> = to_generate.iter().map(|s| s.id.as_str()).collect();
-        for old_id in existing.keys() {
+    let new_ids: Vec<&str> = to_generate
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|id| is_primary(id))
+        .collect();
+    if !new_ids.is_empty() {
+        for old_id in existing.keys().filter(|id| is_primary(id)) {
             rotations.push(format!("{old_id} replaced by {}", new_ids.join(", ")));
         }
     }

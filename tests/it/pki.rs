@@ -355,6 +355,43 @@ fn adding_a_key_alongside_existing_ones_is_not_a_rotation() {
 }
 
 #[test]
+fn replacing_a_load_balancer_key_is_not_a_rotation() {
+    let dir = fixture_copy("swap-lb-key");
+    let with = |lb: &str| {
+        let mut keys = key_specs();
+        keys.push(KeySpec {
+            id: lb.into(),
+            bits: 2048,
+        });
+        keys
+    };
+    let (pki, _) = load_or_create(&dir, &with("lb-km"), &cert_specs(), now(), false).unwrap();
+    write_dir(&pki, &dir).unwrap();
+    // One load balancer goes, another comes: their keys only secure the TLS front.
+    let (_, report) =
+        load_or_create(&dir, &with("lb-gateway"), &cert_specs(), now(), false).unwrap();
+    assert!(
+        report
+            .keys
+            .contains(&("lb-gateway".into(), KeyAction::Generated)),
+        "{report}"
+    );
+    assert!(
+        report.keys.contains(&("lb-km".into(), KeyAction::Retired)),
+        "{report}"
+    );
+    // A primary key appearing while another disappears still is one.
+    let keys = vec![KeySpec {
+        id: "deployment".into(),
+        bits: 2048,
+    }];
+    assert_rotation_refused(
+        load_or_create(&dir, &keys, &[], now(), false),
+        "replaced by deployment",
+    );
+}
+
+#[test]
 fn private_keys_are_written_with_mode_0600() {
     let dir = scratch("mode");
     // Even over a world-readable file of the same name.
