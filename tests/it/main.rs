@@ -1,4 +1,6 @@
+mod bundle_tls;
+mod fidelity;
+mod golden;
 mod pki;
 mod stores;
-mod golden;
-mod fidelity;
+mod wiring;
