@@ -1,6 +1,11 @@
+mod atomic;
 mod bundle_tls;
+mod cli_support;
+mod errors;
 mod fidelity;
+mod fuzz;
 mod golden;
 mod pki;
+mod secrets;
 mod stores;
 mod wiring;

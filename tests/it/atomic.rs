@@ -1,0 +1,264 @@
+//! A build either writes a whole bundle or changes nothing: failures at render time and in
+//! the middle of writing leave the previous bundle byte-identical and no staging folder; a
+//! folder kmgen did not write is replaced only with `--force`.
+use std::fs;
+use std::process::{Command, Stdio};
+
+use crate::cli_support::{hidden_entries, kmgen, output, repo, tree, Run, Scratch};
+
+const NAME: &str = "acme-single";
+
+/// A scratch folder holding `profile.toml` (the hybrid-single-node example).
+fn setup() -> Scratch {
+    let dir = Scratch::new("atomic");
+    let text = fs::read_to_string(repo().join("profiles/hybrid-single-node.toml")).unwrap();
+    dir.write("profile.toml", &text);
+    dir
+}
+
+fn build(dir: &Scratch, extra: &[&str]) -> Run {
+    let mut args = vec!["build", "profile.toml", "-o", "out"];
+    args.extend_from_slice(extra);
+    kmgen(dir.path(), &args, &[])
+}
+
+fn build_ok(dir: &Scratch) -> Vec<(String, Vec<u8>)> {
+    let r = build(dir, &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with(&format!("Wrote out/{NAME} (2 nodes, ")),
+        "{}",
+        r.stdout
+    );
+    tree(&dir.join(format!("out/{NAME}")))
+}
+
+/// The bundle is exactly `before`, and `out/` holds nothing but it.
+fn assert_unchanged(dir: &Scratch, before: &[(String, Vec<u8>)], what: &str) {
+    let after = tree(&dir.join(format!("out/{NAME}")));
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&after),
+        names(before),
+        "{what}: the file list changed"
+    );
+    for ((path, old), (_, new)) in before.iter().zip(&after) {
+        assert!(old == new, "{what}: {path} changed");
+    }
+    let entries: Vec<_> = fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries,
+        [NAME],
+        "{what}: out/ holds a staging or old folder"
+    );
+}
+
+#[test]
+fn render_failure_leaves_the_previous_bundle_unchanged() {
+    let dir = setup();
+    let before = build_ok(&dir);
+    // A template that parses but cannot render: the build fails after validation, planning
+    // and key loading, before anything is written.
+    dir.write(
+        "broken/apim-2.6.0/repository/conf/carbon.xml",
+        "<Server>{{ ctx.no_such_value }}</Server>\n",
+    );
+    let r = build(&dir, &["--templates", "broken"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .starts_with("error: cannot render `apim-2.6.0/repository/conf/carbon.xml`"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before, "render failure");
+}
+
+#[test]
+fn template_syntax_error_leaves_the_previous_bundle_unchanged() {
+    let dir = setup();
+    let before = build_ok(&dir);
+    dir.write(
+        "broken/is-km-5.7.0/repository/conf/carbon.xml",
+        "<Server>{% if %}</Server>\n",
+    );
+    let r = build(&dir, &["--templates", "broken"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .starts_with("error: cannot render `is-km-5.7.0/repository/conf/carbon.xml`"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before, "template syntax error");
+}
+
+/// `kmgen build` with a file-size limit: the first file larger than `kib` KiB fails with
+/// EFBIG in the middle of writing the staging folder (SIGXFSZ ignored, so the write fails
+/// instead of killing the process). Root ignores permissions, not resource limits.
+fn build_with_file_size_limit(dir: &Scratch, kib: u32) -> Run {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
+            kib * 2
+        ))
+        .arg(env!("CARGO_BIN_EXE_kmgen"))
+        .args(["build", "profile.toml", "-o", "out"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .env("NO_COLOR", "1");
+    output(cmd)
+}
+
+#[test]
+fn write_failure_midway_leaves_the_previous_bundle_unchanged() {
+    let dir = setup();
+    let before = build_ok(&dir);
+    let largest = before.iter().map(|f| f.1.len()).max().unwrap();
+    let smallest = before.iter().map(|f| f.1.len()).min().unwrap();
+    assert!(
+        largest > 16 * 1024 && smallest < 8 * 1024,
+        "bundle sizes changed: adjust the limit"
+    );
+    let r = build_with_file_size_limit(&dir, 8);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let prefix = format!("error: cannot write `out/.{NAME}.staging-");
+    assert!(r.stderr.starts_with(&prefix), "{}", r.stderr);
+    assert!(r.stderr.contains("File too large"), "{}", r.stderr);
+    // Files are written in path order: README.md is already in the staging folder when a
+    // node's first large config file fails, so this is a failure in the middle.
+    assert!(r.stderr.contains("/nodes/"), "{}", r.stderr);
+    assert_unchanged(&dir, &before, "write failure");
+    assert!(hidden_entries(&dir.join("out")).is_empty());
+}
+
+#[test]
+fn write_failure_on_a_fresh_target_leaves_nothing() {
+    let dir = setup();
+    let r = build_with_file_size_limit(&dir, 8);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    let out = dir.join("out");
+    assert!(
+        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
+        "left {:?}",
+        tree(&out)
+    );
+}
+
+#[test]
+fn output_folder_that_is_a_file_is_an_error_and_left_alone() {
+    let dir = setup();
+    dir.write("out", "not a folder\n");
+    let r = build(&dir, &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    // Reported by the key loader today (`out/<name>/pki/keys: Not a directory`): it names a
+    // path under `out`, if not `out` itself.
+    assert!(r.stderr.contains("out"), "names the path: {}", r.stderr);
+    assert!(r.stderr.contains("Not a directory"), "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(dir.join("out")).unwrap(),
+        "not a folder\n"
+    );
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["out", "profile.toml"]);
+}
+
+#[test]
+fn foreign_folder_is_refused_without_force_and_replaced_with_it() {
+    let dir = setup();
+    dir.write(&format!("out/{NAME}/notes.txt"), "mine\n");
+    let r = build(&dir, &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: `out/{NAME}` exists and was not written by kmgen\n\
+             help: kmgen replaces only bundles it wrote itself; choose another -o folder, move it away, or pass --force\n"
+        )
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join(format!("out/{NAME}/notes.txt"))).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(fs::read_dir(dir.join("out")).unwrap().count(), 1);
+
+    // A file in the bundle's place is just as foreign.
+    let dir2 = setup();
+    dir2.write(&format!("out/{NAME}"), "a file\n");
+    let r = build(&dir2, &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(dir2.join(format!("out/{NAME}"))).unwrap(),
+        "a file\n"
+    );
+
+    let r = build(&dir, &["--force"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let bundle = dir.join(format!("out/{NAME}"));
+    assert!(!bundle.join("notes.txt").exists());
+    assert!(bundle.join(".kmgen-bundle").exists());
+    assert!(bundle.join("manifest.json").exists());
+    assert!(hidden_entries(&dir.join("out")).is_empty());
+}
+
+#[test]
+fn second_build_replaces_a_kmgen_bundle() {
+    let dir = setup();
+    let first = build_ok(&dir);
+    let bundle = dir.join(format!("out/{NAME}"));
+    fs::write(bundle.join("stray.txt"), "left by hand\n").unwrap();
+    fs::write(
+        bundle.join("nodes/apim/repository/conf/carbon.xml"),
+        "edited\n",
+    )
+    .unwrap();
+    let second = build_ok(&dir);
+    assert!(!bundle.join("stray.txt").exists());
+    assert!(hidden_entries(&dir.join("out")).is_empty());
+    let carbon = |t: &[(String, Vec<u8>)]| {
+        t.iter()
+            .find(|f| f.0 == "nodes/apim/repository/conf/carbon.xml")
+            .map(|f| f.1.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        carbon(&second),
+        carbon(&first),
+        "carbon.xml was rendered again"
+    );
+    // The keys and certificates of the first build are reused.
+    for (path, bytes) in first.iter().filter(|f| f.0.starts_with("pki/")) {
+        let now = second.iter().find(|f| &f.0 == path).expect(path);
+        assert!(&now.1 == bytes, "{path} changed");
+    }
+    // The manifest lists exactly the files of the bundle (besides itself and the marker).
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    let mut listed: Vec<String> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    listed.extend([".kmgen-bundle".to_string(), "manifest.json".to_string()]);
+    listed.sort();
+    let on_disk: Vec<String> = second.iter().map(|f| f.0.clone()).collect();
+    assert_eq!(listed, on_disk);
+}

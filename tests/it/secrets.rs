@@ -1,0 +1,322 @@
+//! Secrets never leak: not on stdout or stderr of any command (success or failure), not in
+//! the bundle's manifest or README, not in `Debug` output; they do reach the config files.
+use std::fs;
+
+use crate::cli_support::{kmgen, tree, Run, Scratch};
+
+/// Every secret of the profile: unique, random-looking, XML-neutral (so they appear verbatim
+/// in the rendered files).
+const ADMIN: &str = "Qm7vT2xK9pLw4Rz";
+const KEYSTORE: &str = "kS3-Vy8nHq2Wd6Mb";
+const TRUSTSTORE: &str = "tR5_Jc9fLx1Pe4Gu";
+const AM_DB: &str = "Hx8nB3wQ5sYe1JcA";
+const UM_DB: &str = "uM2-Zr6kTf9Nb3Hq";
+const REG_DB: &str = "Pz4kR9tG2mVa6NdE";
+const LDAP_BIND: &str = "Lw5cF8jD3hXq7UbY";
+
+const KS_VAR: &str = "KMGEN_IT_SECRET_KEYSTORE";
+
+fn all_secrets(ldap: bool) -> Vec<&'static str> {
+    let mut s = vec![ADMIN, KEYSTORE, TRUSTSTORE, AM_DB, UM_DB, REG_DB];
+    if ldap {
+        s.push(LDAP_BIND);
+    }
+    s
+}
+
+/// The profile: secrets as literals, `{ env }` and `{ file }`. `broken` adds problems on
+/// the lines next to the secrets, so that every source excerpt of the report would show
+/// them if they were not masked.
+fn profile(ldap: bool, broken: bool) -> String {
+    let bad = |line: &str| {
+        if broken {
+            format!("{line}\n")
+        } else {
+            String::new()
+        }
+    };
+    let user_store = if ldap {
+        format!(
+            r#"[user_store]
+type = "ldap"
+url = "ldaps://ldap.example.com:636"
+bind_dn = "uid=admin,ou=system"
+bind_password = "{LDAP_BIND}"
+user_search_base = "ou=Users,dc=example,dc=com"
+group_search_base = "ou=Groups,dc=example,dc=com"
+"#
+        )
+    } else {
+        "[user_store]\ntype = \"jdbc\"\n".to_string()
+    };
+    format!(
+        r#"[deployment]
+name = "leak-test"
+pattern = "hybrid-single-node"
+
+[admin]
+{admin_user}password = "{ADMIN}"
+
+[tls]
+keystore_password = {{ env = "{KS_VAR}" }}
+{key_bits}truststore_password = {{ file = "secrets/truststore.txt" }}
+
+[database]
+type = "mysql"
+host = "db.example.com"
+
+[database.am]
+username = "apim"
+{am_name}password = "{AM_DB}"
+
+[database.um]
+username = "apim"
+password = {{ file = "secrets/um-db.txt" }}
+
+[database.reg]
+username = "apim"
+password = "{REG_DB}"
+
+{user_store}
+[[node]]
+name = "km"
+role = "key-manager"
+host = "km.example.com"
+
+[[node]]
+name = "apim"
+role = "all-in-one"
+host = "apim.example.com"
+"#,
+        admin_user = if broken {
+            "username = \"\"\n"
+        } else {
+            "username = \"admin\"\n"
+        },
+        key_bits = bad("key_bits = 1024"),
+        am_name = bad("name = \"not a name!\""),
+    )
+    // With ldap, a bad LDAP URL and an empty bind DN, just above the bind password.
+    .replace(
+        "url = \"ldaps://ldap.example.com:636\"",
+        if broken {
+            "url = \"ldap.example.com\""
+        } else {
+            "url = \"ldaps://ldap.example.com:636\""
+        },
+    )
+    .replace(
+        "bind_dn = \"uid=admin,ou=system\"",
+        if broken {
+            "bind_dn = \" \""
+        } else {
+            "bind_dn = \"uid=admin,ou=system\""
+        },
+    )
+}
+
+fn setup(ldap: bool, broken: bool) -> Scratch {
+    let dir = Scratch::new("secrets");
+    dir.write("profile.toml", &profile(ldap, broken));
+    dir.write("secrets/truststore.txt", &format!("{TRUSTSTORE}\n"));
+    dir.write("secrets/um-db.txt", UM_DB);
+    dir
+}
+
+fn assert_no_secret(what: &str, text: &str, ldap: bool) {
+    for s in all_secrets(ldap) {
+        assert!(!text.contains(s), "{what} shows the secret {s}:\n{text}");
+    }
+}
+
+fn run(dir: &Scratch, args: &[&str]) -> Run {
+    kmgen(dir.path(), args, &[(KS_VAR, KEYSTORE)])
+}
+
+fn commands_never_show_secrets(ldap: bool) {
+    let dir = setup(ldap, false);
+    for args in [
+        &["check", "profile.toml"][..],
+        &["plan", "profile.toml", "--format", "human"][..],
+        &["plan", "profile.toml", "--format", "json"][..],
+        &["build", "profile.toml", "-o", "out", "-v"][..],
+    ] {
+        let r = run(&dir, args);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert!(!r.stdout.is_empty(), "{args:?} printed nothing");
+        assert_no_secret(&format!("{args:?}"), &r.all(), ldap);
+    }
+    let bundle = dir.join("out/leak-test");
+    for file in ["manifest.json", "README.md"] {
+        let text = fs::read_to_string(bundle.join(file)).unwrap();
+        assert_no_secret(file, &text, ldap);
+    }
+    // ... but the nodes get them, where the products read them.
+    let read = |node: &str, file: &str| {
+        fs::read_to_string(bundle.join(format!("nodes/{node}/repository/conf/{file}"))).unwrap()
+    };
+    for node in ["km", "apim"] {
+        let carbon = read(node, "carbon.xml");
+        assert!(
+            carbon.contains(&format!("<Password>{KEYSTORE}</Password>")),
+            "{node}: keystore password in carbon.xml"
+        );
+        assert!(
+            carbon.contains(&format!("<Password>{TRUSTSTORE}</Password>")),
+            "{node}: truststore password in carbon.xml"
+        );
+        let user_mgt = read(node, "user-mgt.xml");
+        assert!(
+            user_mgt.contains(ADMIN),
+            "{node}: admin password in user-mgt.xml"
+        );
+        if ldap {
+            assert!(
+                user_mgt.contains(LDAP_BIND),
+                "{node}: bind password in user-mgt.xml"
+            );
+        }
+        let datasources = read(node, "datasources/master-datasources.xml");
+        for s in [AM_DB, UM_DB, REG_DB] {
+            assert!(
+                datasources.contains(s),
+                "{node}: {s} in master-datasources.xml"
+            );
+        }
+    }
+    // Nothing else outside the nodes' own files holds a secret in clear text.
+    for (path, bytes) in tree(&bundle) {
+        if !path.starts_with("nodes/") {
+            assert_no_secret(&path, &String::from_utf8_lossy(&bytes), ldap);
+        }
+    }
+}
+
+#[test]
+fn check_plan_and_build_never_show_secrets() {
+    commands_never_show_secrets(false);
+}
+
+#[test]
+fn check_plan_and_build_never_show_secrets_with_ldap() {
+    commands_never_show_secrets(true);
+}
+
+#[test]
+fn validation_errors_next_to_secrets_do_not_show_them() {
+    for ldap in [false, true] {
+        let dir = setup(ldap, true);
+        for args in [
+            &["check", "profile.toml"][..],
+            &["plan", "profile.toml", "--format", "json"][..],
+            &["build", "profile.toml", "-o", "out", "-v"][..],
+        ] {
+            let r = run(&dir, args);
+            assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+            assert_eq!(r.stdout, "");
+            // The report does show the lines around the problems, secrets masked.
+            assert!(
+                r.stderr.contains("admin.username: is empty"),
+                "{}",
+                r.stderr
+            );
+            assert!(r.stderr.contains("tls.key_bits"), "{}", r.stderr);
+            assert!(r.stderr.contains("database.am.name"), "{}", r.stderr);
+            assert!(r.stderr.contains("password = \"****"), "{}", r.stderr);
+            if ldap {
+                assert!(r.stderr.contains("user_store.url"), "{}", r.stderr);
+                assert!(r.stderr.contains("user_store.bind_dn"), "{}", r.stderr);
+                assert!(r.stderr.contains("bind_password = \"****"), "{}", r.stderr);
+            }
+            assert_no_secret(&format!("{args:?}"), &r.all(), ldap);
+        }
+        assert!(!dir.join("out").exists());
+    }
+}
+
+#[test]
+fn missing_env_secret_does_not_show_the_others() {
+    let dir = setup(true, false);
+    let r = kmgen(dir.path(), &["build", "profile.toml", "-o", "out"], &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains(&format!(
+            "tls.keystore_password: environment variable `{KS_VAR}` is not set"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_no_secret("missing env secret", &r.all(), true);
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn parse_errors_next_to_secrets_do_not_show_them() {
+    let base = profile(true, false);
+    let variants = [
+        // An unknown key right after the admin password.
+        base.replace(
+            &format!("password = \"{ADMIN}\"\n"),
+            &format!("password = \"{ADMIN}\"\npassword_hint = \"x\"\n"),
+        ),
+        // A secret of the wrong type, echoed by serde unless masked.
+        base.replace(&format!("\"{REG_DB}\""), "31337420"),
+        // A misspelt secret key: the value is still masked.
+        base.replace(
+            &format!("bind_password = \"{LDAP_BIND}\""),
+            &format!("bind_passwd = \"{LDAP_BIND}\""),
+        ),
+        // Not TOML at all: an unterminated string just after two secrets.
+        base.replace(
+            &format!("password = \"{AM_DB}\"\n"),
+            &format!("password = \"{AM_DB}\"\nname = \"apimgtdb\n"),
+        ),
+        // A syntax error inside a secret.
+        base.replace(&format!("\"{REG_DB}\""), &format!("\"{REG_DB}")),
+    ];
+    for (i, text) in variants.iter().enumerate() {
+        assert_ne!(text, &base, "variant {i} changed nothing");
+        let dir = setup(true, false);
+        dir.write("profile.toml", text);
+        let r = run(&dir, &["check", "profile.toml"]);
+        assert_eq!(r.code, Some(1), "variant {i}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("╭─[profile.toml:"),
+            "variant {i}: no excerpt\n{}",
+            r.stderr
+        );
+        assert_no_secret(&format!("variant {i}"), &r.all(), true);
+        assert!(!r.stderr.contains("31337420"), "variant {i}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn secret_debug_is_redacted() {
+    use kmgen::model::Secret as ModelSecret;
+    use kmgen::profile::Secret as ProfileSecret;
+    let literal = ProfileSecret::literal(ADMIN);
+    assert_eq!(format!("{literal:?}"), "Secret(<redacted>)");
+    assert!(!format!("{literal:#?}").contains(ADMIN));
+    let resolved = ModelSecret::new(KEYSTORE.to_string());
+    assert_eq!(format!("{resolved:?}"), "Secret(<redacted>)");
+    assert_eq!(format!("{resolved}"), "<redacted>");
+    assert_eq!(resolved.expose(), KEYSTORE);
+
+    // And through the whole profile and the validated model.
+    let text = profile(true, false);
+    let parsed: kmgen::profile::Profile = toml::from_str(&text).unwrap();
+    let dir = setup(true, false);
+    let var = |name: &str| (name == KS_VAR).then(|| KEYSTORE.to_string());
+    let env = kmgen::validate::Env {
+        base_dir: dir.path(),
+        var: &var,
+    };
+    let model = kmgen::validate::validate(&parsed, &env).expect("valid profile");
+    assert_no_secret("Debug of Profile", &format!("{parsed:?}"), true);
+    assert_no_secret("Debug of Deployment", &format!("{model:#?}"), true);
+    let plan = kmgen::plan::plan(&model);
+    assert_eq!(model.tls.keystore_password.expose(), KEYSTORE);
+    assert_eq!(model.tls.truststore_password.expose(), TRUSTSTORE);
+    assert_eq!(plan.nodes.len(), 2);
+}
