@@ -69,7 +69,7 @@ pub fn build(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Built, 
         opts.rotate_keys,
     )?;
     let mut files = render_nodes(plan, renderer)?;
-    files.extend(stores(plan, &pki)?);
+    files.extend(stores(plan, &pki, &target)?);
     files.extend(pki_files(&pki));
     files.push(OutFile {
         path: "README.md".into(),
@@ -128,7 +128,7 @@ fn store_format(f: ProfileFormat) -> StoreFormat {
 
 /// Every node's keystore, and the truststore they all share: every certificate of the
 /// deployment, the load balancers', `extra_trusted`, and the Mozilla roots on request.
-fn stores(plan: &Plan, pki: &Pki) -> Result<Vec<OutFile>, Error> {
+fn stores(plan: &Plan, pki: &Pki, previous: &Path) -> Result<Vec<OutFile>, Error> {
     let d = &plan.deployment;
     let format = store_format(d.tls.format);
     let mut trusted: Vec<(String, Vec<u8>)> = Vec::new();
@@ -170,22 +170,47 @@ fn stores(plan: &Plan, pki: &Pki) -> Result<Vec<OutFile>, Error> {
             what: "keystore",
             source,
         })?;
+        let ks_path = format!("nodes/{}/{}", n.name, n.keystore_file);
+        let ts_path = format!("nodes/{}/{}", n.name, n.truststore_file);
+        let ks_password = d.tls.keystore_password.expose();
+        let ts_password = d.tls.truststore_password.expose();
         out.push(OutFile {
-            path: format!("nodes/{}/{}", n.name, n.keystore_file),
-            bytes: ks,
+            bytes: keep_unchanged(format, ks, &previous.join(&ks_path), ks_password),
+            path: ks_path,
             node: Some(n.name.clone()),
             kind: "keystore",
             private: true,
         });
         out.push(OutFile {
-            path: format!("nodes/{}/{}", n.name, n.truststore_file),
-            bytes: truststore.clone(),
+            bytes: keep_unchanged(
+                format,
+                truststore.clone(),
+                &previous.join(&ts_path),
+                ts_password,
+            ),
+            path: ts_path,
             node: Some(n.name.clone()),
             kind: "truststore",
             private: false,
         });
     }
     Ok(out)
+}
+
+/// Stores carry random salts, so two builds of the same content differ byte for byte. When
+/// the previous bundle's store opens with the same password to exactly the same entries,
+/// its bytes are kept: a rebuild of an unchanged profile reproduces the bundle.
+fn keep_unchanged(format: StoreFormat, new: Vec<u8>, previous: &Path, password: &str) -> Vec<u8> {
+    let Ok(old) = fs::read(previous) else {
+        return new;
+    };
+    match (
+        keystore::decode(format, &old, password),
+        keystore::decode(format, &new, password),
+    ) {
+        (Ok(a), Ok(b)) if a == b => old,
+        _ => new,
+    }
 }
 
 fn pki_files(pki: &Pki) -> Vec<OutFile> {

@@ -289,12 +289,33 @@ fn slug(name: &str) -> String {
     }
 }
 
-/// A deterministic text view of a store for golden tests: per entry (in alias order) its
-/// type, subject, SANs, issuer and key size. No fingerprints, serials or dates.
-pub fn summary(format: StoreFormat, bytes: &[u8], password: &str) -> Result<String, StoreError> {
+/// One entry of a store as Java sees it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub alias: String,
+    /// PKCS#8 DER of a PrivateKeyEntry's key; `None` for a trustedCertEntry.
+    pub private_key: Option<Vec<u8>>,
+    /// Certificate chain (DER); one certificate for a trustedCertEntry.
+    pub chain: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("alias", &self.alias)
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("certificates", &self.chain.len())
+            .finish()
+    }
+}
+
+/// Opens a store with its password and returns its entries, sorted by alias.
+pub fn decode(format: StoreFormat, bytes: &[u8], password: &str) -> Result<Vec<Entry>, StoreError> {
     let err = encoding(format);
-    // (alias, is_private_key, certificate chain)
-    let mut entries: Vec<(String, bool, Vec<Vec<u8>>)> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
     match format {
         StoreFormat::Jks => {
             let mut ks = jks_store();
@@ -311,12 +332,20 @@ pub fn summary(format: StoreFormat, bytes: &[u8], password: &str) -> Result<Stri
                         .into_iter()
                         .map(|c| c.content)
                         .collect();
-                    entries.push((alias, true, chain));
+                    entries.push(Entry {
+                        alias,
+                        private_key: Some(entry.private_key),
+                        chain,
+                    });
                 } else {
                     let entry = ks
                         .get_trusted_certificate_entry(&alias)
                         .map_err(|e| err(e.to_string()))?;
-                    entries.push((alias, false, vec![entry.certificate.content]));
+                    entries.push(Entry {
+                        alias,
+                        private_key: None,
+                        chain: vec![entry.certificate.content],
+                    });
                 }
             }
         }
@@ -327,20 +356,44 @@ pub fn summary(format: StoreFormat, bytes: &[u8], password: &str) -> Result<Stri
                 p12_keystore::KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Strict)
                     .map_err(|e| err(e.to_string()))?;
             for (alias, entry) in ks.entries() {
+                let alias = alias.clone();
                 match entry {
                     KeyStoreEntry::PrivateKeyChain(chain) => {
                         let certs = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
-                        entries.push((alias.clone(), true, certs));
+                        let key = Some(chain.key().as_der().to_vec());
+                        entries.push(Entry {
+                            alias,
+                            private_key: key,
+                            chain: certs,
+                        });
                     }
                     KeyStoreEntry::Certificate(cert) => {
-                        entries.push((alias.clone(), false, vec![cert.as_der().to_vec()]));
+                        entries.push(Entry {
+                            alias,
+                            private_key: None,
+                            chain: vec![cert.as_der().to_vec()],
+                        });
                     }
-                    KeyStoreEntry::Secret(_) => entries.push((alias.clone(), false, vec![])),
+                    KeyStoreEntry::Secret(_) => entries.push(Entry {
+                        alias,
+                        private_key: None,
+                        chain: vec![],
+                    }),
                 }
             }
         }
     }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by(|a, b| a.alias.cmp(&b.alias));
+    Ok(entries)
+}
+
+/// A deterministic text view of a store for golden tests: per entry (in alias order) its
+/// type, subject, SANs, issuer and key size. No fingerprints, serials or dates.
+pub fn summary(format: StoreFormat, bytes: &[u8], password: &str) -> Result<String, StoreError> {
+    let entries: Vec<(String, bool, Vec<Vec<u8>>)> = decode(format, bytes, password)?
+        .into_iter()
+        .map(|e| (e.alias, e.private_key.is_some(), e.chain))
+        .collect();
     let mut out = format!("{} store, {} entries\n", format.java_type(), entries.len());
     for (alias, is_key, chain) in entries {
         let kind = if is_key {

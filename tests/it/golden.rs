@@ -330,3 +330,57 @@ golden_cases!(
     db_oracle_pkcs12_encrypted,
     single_thrift_no_roots,
 );
+
+fn bytes_of(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![bundle.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(
+                    path.strip_prefix(bundle).unwrap().display().to_string(),
+                    fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A release pipeline rebuilding an unchanged profile gets the same bytes, stores included
+/// (their random salts are kept when the previous store holds exactly the same entries).
+#[test]
+fn rebuilding_an_unchanged_profile_reproduces_the_bundle() {
+    let dir = scratch("reproducible");
+    let src = root().join("tests/cases/golden/db_oracle_pkcs12_encrypted/profile.toml");
+    fs::copy(&src, dir.join("profile.toml")).unwrap();
+    let bundle = golden_build(&dir, "profile.toml");
+    let first = bytes_of(&bundle);
+    let bundle = golden_build(&dir, "profile.toml");
+    assert_eq!(bytes_of(&bundle), first, "a rebuild changed the bundle");
+
+    // A new store password must produce new stores that open with it.
+    let text = fs::read_to_string(&src)
+        .unwrap()
+        .replace("p12-trust-pw", "p12-trust-pw2");
+    fs::write(dir.join("profile.toml"), text).unwrap();
+    let bundle = golden_build(&dir, "profile.toml");
+    let ts = "nodes/km-a/repository/resources/security/client-truststore.p12";
+    let third = bytes_of(&bundle);
+    assert_ne!(third[ts], first[ts]);
+    kmgen::keystore::summary(
+        kmgen::keystore::StoreFormat::Pkcs12,
+        &third[ts],
+        "p12-trust-pw2",
+    )
+    .unwrap();
+    let ks = "nodes/km-a/repository/resources/security/wso2carbon.p12";
+    assert_eq!(
+        third[ks], first[ks],
+        "the keystore did not change and keeps its bytes"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
