@@ -329,6 +329,7 @@ golden_cases!(
     db_mssql_jwt_none,
     db_oracle_pkcs12_encrypted,
     single_thrift_no_roots,
+    dist_nfs_two_gateways,
 );
 
 fn bytes_of(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
