@@ -84,8 +84,6 @@ pub struct Plan {
     pub nodes: Vec<PlannedNode>,
     pub keys: Vec<KeySpec>,
     pub certs: Vec<CertSpec>,
-    /// Certificates of load balancers (cert ids), trusted by every node.
-    pub load_balancer_certs: Vec<String>,
     pub links: Vec<Link>,
 }
 
@@ -115,14 +113,13 @@ const APIM_FILES: &[&str] = &[
 
 pub fn plan(d: &Deployment) -> Plan {
     let nodes: Vec<PlannedNode> = d.nodes.iter().map(|n| plan_node(d, n)).collect();
-    let (keys, certs, load_balancer_certs) = pki_specs(d);
-    let links = nodes.iter().flat_map(|n| wiring::links(d, n)).collect();
+    let (keys, certs) = pki_specs(d);
+    let links = nodes.iter().flat_map(wiring::links).collect();
     Plan {
         deployment: d.clone(),
         nodes,
         keys,
         certs,
-        load_balancer_certs,
         links,
     }
 }
@@ -245,7 +242,7 @@ pub fn fronting_load_balancers(d: &Deployment, n: &Node) -> Vec<String> {
     v
 }
 
-fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>, Vec<String>) {
+fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>) {
     let mut keys: Vec<KeySpec> = Vec::new();
     let mut certs = Vec::new();
     for n in &d.nodes {
@@ -270,7 +267,6 @@ fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>, Vec<String>) {
         });
     }
     // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
-    let mut lb_certs = Vec::new();
     let lbs = [
         (
             "km",
@@ -302,9 +298,8 @@ fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>, Vec<String>) {
             sans: vec![host],
             validity_days: d.tls.validity_days,
         });
-        lb_certs.push(id);
     }
-    (keys, certs, lb_certs)
+    (keys, certs)
 }
 
 fn dedup(v: &mut Vec<String>) {

@@ -7,7 +7,7 @@ use crate::profile::{
     self, DbType, KeySharing, KmClient, Pattern, Profile, Role, SyncMode, UserStoreType,
 };
 use crate::{net, ports};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// One thing wrong with a profile.
@@ -514,7 +514,6 @@ fn check_user_store(u: &profile::UserStore, env: &Env, pr: &mut Problems) -> mod
 
 fn check_topology(d: &Deployment, pr: &mut Problems) {
     let count = |r: Role| d.nodes_with(r).count();
-    let roles_present: BTreeSet<Role> = d.nodes.iter().map(|n| n.role).collect();
     let pattern = d.pattern.as_str();
     let allowed: &[Role] = match d.pattern {
         Pattern::HybridSingleNode | Pattern::HybridActiveActive => {
@@ -637,7 +636,6 @@ fn check_topology(d: &Deployment, pr: &mut Problems) {
             "set apim.load_balancer = { host = \"apim.example.com\", port = 443 }",
         );
     }
-    let _ = roles_present;
 }
 
 fn check_gateway_roles(d: &Deployment, pr: &mut Problems) {

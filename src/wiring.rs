@@ -528,7 +528,7 @@ fn jndi(d: &Deployment, n: &Node) -> Jndi {
 
 /// The cross-node references of one planned node, for `plan` and the bundle README.
 /// Values that can hold secrets (JMS URLs) are left out.
-pub fn links(d: &Deployment, p: &PlannedNode) -> Vec<Link> {
+pub fn links(p: &PlannedNode) -> Vec<Link> {
     let v = &p.view;
     let mut out = Vec::new();
     let mut add = |setting: &str, value: &str| {
@@ -602,6 +602,5 @@ pub fn links(d: &Deployment, p: &PlannedNode) -> Vec<Link> {
             &format!("{}:{}", m.host, m.port),
         );
     }
-    let _ = d;
     out
 }
