@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::cli_support::tree;
+
 /// 2023-11-14T22:13:20Z: the build clock of every golden case.
 pub const GOLDEN_EPOCH: &str = "1700000000";
 
@@ -332,25 +334,6 @@ golden_cases!(
     dist_nfs_two_gateways,
 );
 
-fn bytes_of(bundle: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![bundle.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(
-                    path.strip_prefix(bundle).unwrap().display().to_string(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    out
-}
-
 /// A release pipeline rebuilding an unchanged profile gets the same bytes, stores included
 /// (their random salts are kept when the previous store holds exactly the same entries).
 #[test]
@@ -359,9 +342,13 @@ fn rebuilding_an_unchanged_profile_reproduces_the_bundle() {
     let src = root().join("tests/cases/golden/db_oracle_pkcs12_encrypted/profile.toml");
     fs::copy(&src, dir.join("profile.toml")).unwrap();
     let bundle = golden_build(&dir, "profile.toml");
-    let first = bytes_of(&bundle);
+    let first: BTreeMap<_, _> = tree(&bundle).into_iter().collect();
     let bundle = golden_build(&dir, "profile.toml");
-    assert_eq!(bytes_of(&bundle), first, "a rebuild changed the bundle");
+    assert_eq!(
+        tree(&bundle).into_iter().collect::<BTreeMap<_, _>>(),
+        first,
+        "a rebuild changed the bundle"
+    );
 
     // A new store password must produce new stores that open with it.
     let text = fs::read_to_string(&src)
@@ -370,7 +357,7 @@ fn rebuilding_an_unchanged_profile_reproduces_the_bundle() {
     fs::write(dir.join("profile.toml"), text).unwrap();
     let bundle = golden_build(&dir, "profile.toml");
     let ts = "nodes/km-a/repository/resources/security/client-truststore.p12";
-    let third = bytes_of(&bundle);
+    let third: BTreeMap<_, _> = tree(&bundle).into_iter().collect();
     assert_ne!(third[ts], first[ts]);
     kmgen::keystore::summary(
         kmgen::keystore::StoreFormat::Pkcs12,
