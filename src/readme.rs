@@ -104,7 +104,7 @@ fn topology_table(plan: &Plan) -> String {
     let mut s = String::from("| node | role | product | host | offset | HTTPS | ports |\n|---|---|---|---|---|---|---|\n");
     for n in &plan.nodes {
         let ports: Vec<String> = n.ports.iter().map(|(l, p)| format!("{l} {p}")).collect();
-        let https = n.ports.first().map(|(_, p)| *p).unwrap_or_default();
+        let https = n.view.ports.mgt_https;
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
