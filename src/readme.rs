@@ -156,7 +156,11 @@ pub fn render(plan: &Plan) -> String {
             n.name,
             n.product.home()
         );
-        s.push_str("3. Copy the JDBC driver of your database into `repository/components/lib/` and create the databases (see the WSO2 database docs) before the first start.\n");
+        s.push_str(if d.database.db_type == crate::model::DbType::H2 {
+            "3. The databases are the pack's embedded H2 files: nothing to install (and nothing shared between nodes).\n"
+        } else {
+            "3. Copy the JDBC driver of your database into `repository/components/lib/` and create the databases (see the WSO2 database docs) before the first start.\n"
+        });
         let mut step = 4;
         if d.key_manager.encrypt_oauth_keys && n.product == crate::plan::Product::Apim {
             // kmgen has no stock API-M identity.xml to write in full, so this edit is the operator's.
