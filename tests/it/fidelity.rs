@@ -184,14 +184,6 @@ struct Case {
     rendered: Vec<Vec<(FileSpec, String)>>,
 }
 
-fn scratch() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("fidelity-profiles-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn load_case(name: &str, path: &Path, renderer: &Renderer) -> Case {
     let loaded = kmgen::run::load(path).unwrap_or_else(|e| panic!("profile {name}: {e:?}"));
     let plan = kmgen::plan::plan(&loaded.deployment);
@@ -240,7 +232,7 @@ fn cases() -> &'static [Case] {
             let name = format!("profiles/{}", p.file_name().unwrap().to_string_lossy());
             out.push(load_case(&name, &p, &renderer));
         }
-        let dir = scratch();
+        let dir = crate::pki::scratch("fidelity-profiles");
         for (name, toml) in inline_profiles() {
             let path = dir.join(format!("{name}.toml"));
             fs::write(&path, toml).unwrap();

@@ -8,19 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cli_support::tree;
+pub use crate::pki::scratch;
 
 /// 2023-11-14T22:13:20Z: the build clock of every golden case.
 pub const GOLDEN_EPOCH: &str = "1700000000";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kmgen-golden-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn copy_tree(from: &Path, to: &Path, skip: &str) {
@@ -206,27 +200,18 @@ fn censor_manifest(bytes: &[u8]) -> String {
 }
 
 fn read_expected(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    if dir.exists() {
-        read_into(dir, dir, &mut files);
+    if !dir.exists() {
+        return BTreeMap::new();
     }
-    files
-}
-
-fn read_into(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            read_into(root, &path, files);
-        } else {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .to_string();
-            files.insert(rel, fs::read_to_string(&path).unwrap());
-        }
-    }
+    tree(dir)
+        .into_iter()
+        .map(|(rel, bytes)| {
+            (
+                rel,
+                String::from_utf8(bytes).expect("expected files are text"),
+            )
+        })
+        .collect()
 }
 
 /// Compares `actual` with `expected_dir`, or re-records it with `SNAPSHOTS=overwrite`.
