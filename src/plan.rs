@@ -106,10 +106,15 @@ const APIM_FILES: &[&str] = &[
     "api-manager.xml",
     "user-mgt.xml",
     "registry.xml",
+    "identity/identity.xml",
     "datasources/master-datasources.xml",
     "axis2/axis2.xml",
     "tomcat/catalina-server.xml",
 ];
+
+/// Files both packs ship from the same IS 5.7.0 identity framework, rendered from one template
+/// under `templates/common/` (the product differences are data in `view::Identity`).
+const COMMON_FILES: &[&str] = &["identity/identity.xml"];
 
 pub fn plan(d: &Deployment) -> Plan {
     let nodes: Vec<PlannedNode> = d.nodes.iter().map(|n| plan_node(d, n)).collect();
@@ -138,6 +143,11 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
             (Role::TrafficManager, "registry.xml") => "registry_TM.xml",
             (Role::TrafficManager, "axis2/axis2.xml") => "axis2_TM.xml",
             _ => f,
+        };
+        let root = if COMMON_FILES.contains(f) {
+            "common"
+        } else {
+            root
         };
         FileSpec {
             template: format!("{root}/repository/conf/{template}"),

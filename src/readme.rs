@@ -161,19 +161,9 @@ pub fn render(plan: &Plan) -> String {
         } else {
             "3. Copy the JDBC driver of your database into `repository/components/lib/` and create the databases (see the WSO2 database docs) before the first start.\n"
         });
-        let mut step = 4;
-        if d.key_manager.encrypt_oauth_keys && n.product == crate::plan::Product::Apim {
-            // kmgen has no stock API-M identity.xml to write in full, so this edit is the operator's.
-            let _ = writeln!(
-                s,
-                "4. OAuth keys are encrypted: in `<APIM_HOME>/repository/conf/identity/identity.xml` set `OAuth/TokenPersistenceProcessor` to `{}` (kmgen does not write API-M's identity.xml).",
-                crate::wiring::ENCRYPTING_TOKEN_PROCESSOR
-            );
-            step += 1;
-        }
         let _ = writeln!(
             s,
-            "{step}. Start it: `cd {} && {}`.\n",
+            "4. Start it: `cd {} && {}`.\n",
             n.product.home(),
             n.start_command
         );

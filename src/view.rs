@@ -31,7 +31,8 @@ pub struct NodeView {
     pub proxy: Proxy,
     /// Values of `api-manager.xml` (both products ship one).
     pub apim: ApiManager,
-    /// Values of `identity/identity.xml`.
+    /// Values of `identity/identity.xml` (both products ship the IS 5.7.0 identity framework
+    /// file; one template serves both).
     pub identity: Identity,
     /// Traffic-manager only files (`jndi.properties`, `registry_TM.xml`, `axis2_TM.xml`).
     pub jndi: Jndi,
@@ -268,6 +269,11 @@ pub struct Identity {
     /// `org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor`
     /// with `encrypt_oauth_keys`.
     pub token_persistence_processor: &'static str,
+    /// `OAuth/PersistAccessTokenAlias`: API-M's stock file writes `true`; IS-KM's leaves the
+    /// element out (same default). `None` writes nothing.
+    pub persist_access_token_alias: Option<&'static str>,
+    /// `EnableAskPasswordAdminUI`: `true` in the IS-KM pack, `false` in the API-M pack.
+    pub ask_password_admin_ui: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

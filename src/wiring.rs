@@ -104,6 +104,8 @@ pub fn view(
             } else {
                 PLAIN_TOKEN_PROCESSOR
             },
+            persist_access_token_alias: (product == Product::Apim).then_some("true"),
+            ask_password_admin_ui: product == Product::IsKm,
         },
         jndi: jndi(d, n),
     }

@@ -494,6 +494,15 @@ fn stock_file(stock: &Path, role: Role, f: &FileSpec) -> Option<PathBuf> {
         }
         Role::TrafficManager => vec![ansible("apim-tm"), product, ansible("apim")],
     };
+    // API-M's identity.xml is not in the stock folder (the pack builds it from the IS 5.7.0
+    // identity framework feature). It is that framework's file, as the IS-KM pack's is: WSO2's
+    // own puppet-apim v2.6.0.1 API-M identity.xml has exactly the IS-KM file's elements, plus
+    // `OAuth/PersistAccessTokenAlias` (which the IS-KM file leaves commented out). So every
+    // API-M role is held to the IS-KM file here.
+    let mut candidates = candidates;
+    if rel == "identity/identity.xml" && role != Role::KeyManager {
+        candidates.push(ansible("apim-is-as-km"));
+    }
     candidates.into_iter().find(|p| p.is_file())
 }
 

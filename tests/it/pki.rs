@@ -87,9 +87,15 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
-/// A fresh, empty directory under cargo's per-target temp dir.
+/// A fresh, empty directory under cargo's per-target temp dir. Every call gets its own
+/// folder (a process-wide counter), so two tests that pick the same `name` cannot remove
+/// each other's files while they run in parallel.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     dir
@@ -218,7 +224,7 @@ fn second_run_reuses_keys_and_certificates_byte_for_byte() {
 #[test]
 fn fixed_clock_and_keys_give_the_same_certificates() {
     // Only the keys survive; the certificates come out identical anyway.
-    let dir = fixture_copy("reproducible");
+    let dir = fixture_copy("pki-reproducible");
     fs::remove_dir_all(dir.join("certs")).unwrap();
     let (pki, report) = load_or_create(&dir, &key_specs(), &cert_specs(), now(), false).unwrap();
     assert!(

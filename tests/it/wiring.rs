@@ -297,11 +297,55 @@ fn user_mgt_and_identity_data_sources() {
             "jdbc/WSO2UM_DB"
         );
     }
-    let id = file(&p, "km", "repository/conf/identity/identity.xml");
-    assert_eq!(
-        text(&id, "Server/JDBCPersistenceManager/DataSource/Name"),
-        "jdbc/WSO2AM_DB"
-    );
+    for node in ["km", "apim"] {
+        let id = file(&p, node, "repository/conf/identity/identity.xml");
+        assert_eq!(
+            text(&id, "Server/JDBCPersistenceManager/DataSource/Name"),
+            "jdbc/WSO2AM_DB",
+            "{node}"
+        );
+    }
+}
+
+/// Every API-M role ships identity.xml (the same IS 5.7.0 framework file as IS-KM's), with
+/// the API-M pack's own values; the traffic manager's points at its local WSO2AM_DB.
+#[test]
+fn every_api_m_node_gets_its_identity_xml() {
+    let p = distributed_ha();
+    for n in &p.nodes {
+        let id = file(&p, &n.name, "repository/conf/identity/identity.xml");
+        let is_km = n.role == kmgen::model::Role::KeyManager;
+        assert_eq!(
+            text(&id, "Server/EnableAskPasswordAdminUI"),
+            if is_km { "true" } else { "false" },
+            "{}",
+            n.name
+        );
+        assert_eq!(
+            texts(&id, "Server/OAuth/PersistAccessTokenAlias"),
+            if is_km {
+                vec![]
+            } else {
+                vec!["true".to_string()]
+            },
+            "{}",
+            n.name
+        );
+        let ds = file(
+            &p,
+            &n.name,
+            "repository/conf/datasources/master-datasources.xml",
+        );
+        assert!(
+            texts(
+                &ds,
+                "datasources-configuration/datasources/datasource/jndiConfig/name"
+            )
+            .contains(&"jdbc/WSO2AM_DB".to_string()),
+            "{}: identity.xml names jdbc/WSO2AM_DB, which its master-datasources.xml must define",
+            n.name
+        );
+    }
 }
 
 #[test]
@@ -520,11 +564,23 @@ fn oauth_key_encryption_in_both_products() {
             "true"
         );
     }
-    let id = file(&p, "km", "repository/conf/identity/identity.xml");
-    assert_eq!(
-        text(&id, "Server/OAuth/TokenPersistenceProcessor"),
-        "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor"
-    );
+    for node in ["km", "apim"] {
+        let id = file(&p, node, "repository/conf/identity/identity.xml");
+        assert_eq!(
+            text(&id, "Server/OAuth/TokenPersistenceProcessor"),
+            "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor",
+            "{node}"
+        );
+    }
+    let plain = load(SINGLE_VM);
+    for node in ["km", "apim"] {
+        let id = file(&plain, node, "repository/conf/identity/identity.xml");
+        assert_eq!(
+            text(&id, "Server/OAuth/TokenPersistenceProcessor"),
+            "org.wso2.carbon.identity.oauth.tokenprocessor.PlainTextPersistenceProcessor",
+            "{node}"
+        );
+    }
     assert!(p.nodes.iter().all(|n| n.key_id == "deployment"));
 }
 
