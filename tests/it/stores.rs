@@ -460,3 +460,45 @@ fn mismatched_key_and_duplicate_aliases_are_rejected() {
     assert_eq!(StoreFormat::Jks.extension(), "jks");
     assert_eq!(StoreFormat::Pkcs12.extension(), "p12");
 }
+
+/// Java 8 before 8u301 reads only the legacy PKCS12 algorithms: OpenSSL (an independent
+/// reader) must see PBE-SHA1-3DES for the key and the certificates and an HmacSHA1 MAC,
+/// never PBES2/AES (the default of newer tools, which those JDKs refuse).
+#[test]
+fn pkcs12_stores_use_the_algorithms_java_8_reads() {
+    let stores = Stores::new(StoreFormat::Pkcs12, "openssl-p12");
+    for (name, pass, bags) in [
+        (
+            "km-1",
+            KS_PASS,
+            &["PKCS7 Encrypted data", "Shrouded Keybag"][..],
+        ),
+        ("truststore", TS_PASS, &["PKCS7 Encrypted data"][..]),
+    ] {
+        let out = Command::new("openssl")
+            .args(["pkcs12", "-info", "-noout", "-in", &stores.path(name)])
+            .arg("-passin")
+            .arg(format!("pass:{pass}"))
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run `openssl` ({e}): install it (apt-get install -y openssl)")
+            });
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{name}: {text}");
+        assert!(text.contains("MAC: sha1,"), "{name}: {text}");
+        for bag in bags {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with(&format!("{bag}: pbeWithSHA1And3-KeyTripleDES-CBC"))),
+                "{name}: {bag} is not PBE-SHA1-3DES:\n{text}"
+            );
+        }
+        for modern in ["PBES2", "AES", "sha256"] {
+            assert!(!text.contains(modern), "{name}: {modern} found:\n{text}");
+        }
+    }
+}
