@@ -48,6 +48,8 @@ pub struct Deployment {
     pub gateway: Gateway,
     /// Load balancer in front of the all-in-one nodes, or the Publisher and Store.
     pub apim_load_balancer: Option<Endpoint>,
+    /// Load balancer in front of the traffic managers (the Publisher's policy deployer).
+    pub tm_load_balancer: Option<Endpoint>,
     pub nodes: Vec<Node>,
 }
 

@@ -85,6 +85,7 @@ pub struct Plan {
     pub keys: Vec<KeySpec>,
     pub certs: Vec<CertSpec>,
     pub links: Vec<Link>,
+    pub load_balancers: Vec<LoadBalancerPlan>,
 }
 
 pub const SECURITY_DIR: &str = "repository/resources/security";
@@ -126,6 +127,7 @@ pub fn plan(d: &Deployment) -> Plan {
         keys,
         certs,
         links,
+        load_balancers: load_balancers(d),
     }
 }
 
@@ -232,24 +234,131 @@ pub fn key_id(d: &Deployment, role: Role) -> &'static str {
     }
 }
 
-/// Which load balancers front a node: their host names go into the node's certificate.
-pub fn fronting_load_balancers(d: &Deployment, n: &Node) -> Vec<String> {
+/// A load balancer of the profile: what it listens on and where it forwards. Its key and
+/// certificate are `pki/keys/<id>.key.pem` and `pki/certs/<id>.crt.pem`; every node trusts it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadBalancerPlan {
+    /// `lb-km`, `lb-gateway`, `lb-apim` or `lb-tm`.
+    pub id: String,
+    pub host: String,
+    pub routes: Vec<Route>,
+}
+
+/// One listening port of a load balancer and the node ports behind it (offsets applied).
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub what: &'static str,
+    pub scheme: &'static str,
+    pub listen: u32,
+    pub backends: Vec<Backend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Backend {
+    pub node: String,
+    pub host: String,
+    pub port: u32,
+}
+
+/// Every load balancer the profile declares, in a fixed order (Key Manager, gateway, API-M
+/// front, traffic manager), each with the nodes it fronts.
+pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
+    let backends = |roles: &dyn Fn(Role) -> bool, port: u32| -> Vec<Backend> {
+        d.nodes
+            .iter()
+            .filter(|n| roles(n.role))
+            .map(|n| Backend {
+                node: n.name.clone(),
+                host: n.host.clone(),
+                port: at(port, n),
+            })
+            .collect()
+    };
+    let route = |what, scheme, listen: u16, roles: &dyn Fn(Role) -> bool, port| Route {
+        what,
+        scheme,
+        listen: u32::from(listen),
+        backends: backends(roles, port),
+    };
     let mut v = Vec::new();
-    if n.role == Role::KeyManager {
-        v.extend(
-            d.key_manager
-                .load_balancer
-                .as_ref()
-                .map(|lb| lb.host.clone()),
-        );
+    if let Some(lb) = &d.key_manager.load_balancer {
+        v.push(LoadBalancerPlan {
+            id: "lb-km".into(),
+            host: lb.host.clone(),
+            routes: vec![route(
+                "Key Manager services and OAuth endpoints",
+                "https",
+                lb.port,
+                &|r| r == Role::KeyManager,
+                ports::MGT_HTTPS,
+            )],
+        });
     }
-    if n.role.is_gateway() && n.role != Role::GatewayManager {
-        v.extend(d.gateway.load_balancer.as_ref().map(|lb| lb.host.clone()));
+    if let Some(lb) = &d.gateway.load_balancer {
+        let traffic = |r: Role| r.is_gateway() && r != Role::GatewayManager;
+        let ws = u16::try_from(ports::WEBSOCKET).expect("9099 fits");
+        v.push(LoadBalancerPlan {
+            id: "lb-gateway".into(),
+            host: lb.host.clone(),
+            routes: vec![
+                route(
+                    "API traffic",
+                    "https",
+                    lb.https_port,
+                    &traffic,
+                    ports::NIO_HTTPS,
+                ),
+                route(
+                    "API traffic",
+                    "http",
+                    lb.http_port,
+                    &traffic,
+                    ports::NIO_HTTP,
+                ),
+                route("WebSocket APIs", "ws", ws, &traffic, ports::WEBSOCKET),
+            ],
+        });
     }
-    if matches!(n.role, Role::AllInOne | Role::Publisher | Role::Store) {
-        v.extend(d.apim_load_balancer.as_ref().map(|lb| lb.host.clone()));
+    if let Some(lb) = &d.apim_load_balancer {
+        v.push(LoadBalancerPlan {
+            id: "lb-apim".into(),
+            host: lb.host.clone(),
+            routes: vec![route(
+                "Publisher and Store web apps and services",
+                "https",
+                lb.port,
+                &|r| matches!(r, Role::AllInOne | Role::Publisher | Role::Store),
+                ports::MGT_HTTPS,
+            )],
+        });
+    }
+    if let Some(lb) = &d.tm_load_balancer {
+        v.push(LoadBalancerPlan {
+            id: "lb-tm".into(),
+            host: lb.host.clone(),
+            routes: vec![route(
+                "throttling policy deployment",
+                "https",
+                lb.port,
+                &|r| r == Role::TrafficManager,
+                ports::MGT_HTTPS,
+            )],
+        });
     }
     v
+}
+
+/// Which load balancers front a node: their host names go into the node's certificate.
+pub fn fronting_load_balancers(d: &Deployment, n: &Node) -> Vec<String> {
+    load_balancers(d)
+        .into_iter()
+        .filter(|lb| {
+            lb.routes
+                .iter()
+                .any(|r| r.backends.iter().any(|b| b.node == n.name))
+        })
+        .map(|lb| lb.host)
+        .collect()
 }
 
 fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>) {
@@ -277,35 +386,16 @@ fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>) {
         });
     }
     // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
-    let lbs = [
-        (
-            "km",
-            d.key_manager
-                .load_balancer
-                .as_ref()
-                .map(|lb| lb.host.clone()),
-        ),
-        (
-            "gateway",
-            d.gateway.load_balancer.as_ref().map(|lb| lb.host.clone()),
-        ),
-        (
-            "apim",
-            d.apim_load_balancer.as_ref().map(|lb| lb.host.clone()),
-        ),
-    ];
-    for (which, host) in lbs {
-        let Some(host) = host else { continue };
-        let id = format!("lb-{which}");
+    for lb in load_balancers(d) {
         keys.push(KeySpec {
-            id: id.clone(),
+            id: lb.id.clone(),
             bits: d.tls.key_bits,
         });
         certs.push(CertSpec {
-            id: id.clone(),
-            key_id: id.clone(),
-            common_name: host.clone(),
-            sans: vec![host],
+            id: lb.id.clone(),
+            key_id: lb.id,
+            common_name: lb.host.clone(),
+            sans: vec![lb.host],
             validity_days: d.tls.validity_days,
         });
     }

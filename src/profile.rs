@@ -27,6 +27,8 @@ pub struct Profile {
     pub gateway: Gateway,
     #[serde(default)]
     pub apim: Apim,
+    #[serde(default)]
+    pub traffic_manager: TrafficManager,
     /// `[[node]]` tables, in file order.
     #[serde(default, rename = "node")]
     pub nodes: Vec<Node>,
@@ -310,6 +312,15 @@ pub struct GatewayLoadBalancer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Apim {
+    pub load_balancer: Option<LoadBalancer>,
+}
+
+/// `[traffic_manager]`: a load balancer in front of several traffic managers. The Publisher
+/// deploys throttling policies through it (`PolicyDeployer/ServiceURL`, distributed-setup.md
+/// step 6); events still go to every traffic manager through the URL groups.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrafficManager {
     pub load_balancer: Option<LoadBalancer>,
 }
 

@@ -12,6 +12,7 @@ pub struct PlanReport<'a> {
     pub is_km_version: &'a str,
     pub nodes: Vec<NodeReport<'a>>,
     pub links: &'a [crate::plan::Link],
+    pub load_balancers: &'a [crate::plan::LoadBalancerPlan],
     pub start_order: Vec<&'a str>,
 }
 
@@ -59,6 +60,7 @@ pub fn report(plan: &Plan) -> PlanReport<'_> {
             })
             .collect(),
         links: &plan.links,
+        load_balancers: &plan.load_balancers,
         start_order: start_order(plan).iter().map(|n| n.name.as_str()).collect(),
     }
 }
@@ -85,6 +87,27 @@ pub fn human(plan: &Plan) -> String {
     s.push_str("\nWiring:\n");
     for l in &plan.links {
         let _ = writeln!(s, "  {:<10} {} = {}", l.from, l.setting, l.value);
+    }
+    if !plan.load_balancers.is_empty() {
+        s.push_str("\nLoad balancers:\n");
+        for lb in &plan.load_balancers {
+            for r in &lb.routes {
+                let to: Vec<String> = r
+                    .backends
+                    .iter()
+                    .map(|b| format!("{}:{}", b.host, b.port))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "  {}://{}:{} ({}) -> {}",
+                    r.scheme,
+                    lb.host,
+                    r.listen,
+                    r.what,
+                    to.join(", ")
+                );
+            }
+        }
     }
     s.push_str("\nStart order:\n");
     for (i, n) in start_order(plan).iter().enumerate() {
@@ -179,11 +202,31 @@ pub fn render(plan: &Plan) -> String {
             n.start_command
         );
     }
+    if !plan.load_balancers.is_empty() {
+        s.push_str("\n## Load balancers\n\nEach load balancer terminates TLS with its own key and certificate from `pki/` (every node's truststore holds the certificate) and forwards to the node ports below (offsets applied).\n\n| listens | carries | forwards to | certificate / key |\n|---|---|---|---|\n");
+        for lb in &plan.load_balancers {
+            for r in &lb.routes {
+                let to: Vec<String> = r
+                    .backends
+                    .iter()
+                    .map(|b| format!("{}:{} ({})", b.host, b.port, b.node))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "| {}://{}:{} | {} | {} | `pki/certs/{}.crt.pem`, `pki/keys/{}.key.pem` |",
+                    r.scheme,
+                    lb.host,
+                    r.listen,
+                    r.what,
+                    to.join(", "),
+                    lb.id,
+                    lb.id
+                );
+            }
+        }
+    }
     s.push_str("\n## Keys and certificates\n\n");
     s.push_str("`pki/keys/` holds the primary key pairs (mode 0600) and `pki/certs/` the certificates. Keep `pki/` with the bundle: the next `kmgen build` reuses these keys, because replacing a primary key makes encrypted registry data and tokens unreadable (`--rotate-keys` does it on purpose).\n");
-    if d.gateway.load_balancer.is_some() {
-        s.push_str("\nThe gateway load balancer also carries WebSocket traffic on port 9099 (`GatewayWSEndpoint`).\n");
-    }
     s
 }
 

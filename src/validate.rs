@@ -104,6 +104,11 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         .load_balancer
         .as_ref()
         .map(|lb| endpoint(lb, "apim.load_balancer", &mut pr));
+    let tm_load_balancer = p
+        .traffic_manager
+        .load_balancer
+        .as_ref()
+        .map(|lb| endpoint(lb, "traffic_manager.load_balancer", &mut pr));
     let d = Deployment {
         name: p.deployment.name.clone(),
         pattern: p.deployment.pattern,
@@ -117,6 +122,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         jwt,
         gateway,
         apim_load_balancer,
+        tm_load_balancer,
         nodes,
     };
     if !p.nodes.is_empty() {
@@ -634,6 +640,21 @@ fn check_topology(d: &Deployment, pr: &mut Problems) {
             "apim.load_balancer",
             "several publisher or store nodes need a load balancer in front of them",
             "set apim.load_balancer = { host = \"apim.example.com\", port = 443 }",
+        );
+    }
+    let tms = count(Role::TrafficManager);
+    if tms > 1 && d.tm_load_balancer.is_none() {
+        pr.push(
+            "traffic_manager.load_balancer",
+            format!("{tms} traffic-manager nodes but no load balancer in front of them: the Publisher deploys throttling policies to one address (PolicyDeployer/ServiceURL)"),
+            "set traffic_manager.load_balancer = { host = \"tm.example.com\", port = 443 }",
+        );
+    }
+    if tms == 0 && d.tm_load_balancer.is_some() {
+        pr.push(
+            "traffic_manager.load_balancer",
+            "is set but the profile has no traffic-manager nodes (all-in-one nodes run their own)",
+            "remove [traffic_manager], or add traffic-manager nodes (pattern = \"distributed\")",
         );
     }
 }

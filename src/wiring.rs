@@ -272,6 +272,7 @@ fn proxy(d: &Deployment, n: &Node) -> Proxy {
     let lb = match n.role {
         Role::KeyManager => d.key_manager.load_balancer.as_ref(),
         Role::AllInOne | Role::Publisher | Role::Store => d.apim_load_balancer.as_ref(),
+        Role::TrafficManager => d.tm_load_balancer.as_ref(),
         _ => None,
     };
     Proxy {
@@ -442,10 +443,13 @@ fn throttling(d: &Deployment, n: &Node) -> Throttling {
     let deploys_policies = matches!(n.role, Role::AllInOne | Role::Publisher);
     let policy_deployer_url = match n.role {
         Role::AllInOne => services_url(n),
-        Role::Publisher => tms
-            .first()
-            .map(|t| services_url(t))
-            .unwrap_or_else(|| STOCK_SERVICES_URL.to_string()),
+        Role::Publisher => match &d.tm_load_balancer {
+            Some(lb) => format!("https://{}:{}/services/", lb.host, lb.port),
+            None => tms
+                .first()
+                .map(|t| services_url(t))
+                .unwrap_or_else(|| STOCK_SERVICES_URL.to_string()),
+        },
         _ => STOCK_SERVICES_URL.to_string(),
     };
     let jms_topic_connection_factory = match n.role {

@@ -133,7 +133,8 @@ fn distributed_ha_every_caller_reaches_every_callee() {
             ("gw-worker-1", "km-1", "km.acme.example"),
             ("gw-worker-2", "km-2", "km.acme.example"),
             ("km-1", "gw-worker-1", "gw.acme.example"),
-            ("publisher-2", "tm-1", "tm1.acme.example"),
+            ("publisher-2", "tm-1", "tm.acme.example"),
+            ("publisher-1", "tm-2", "tm.acme.example"),
             ("gw-worker-1", "tm-2", "tm2.acme.example"),
         ],
     );

@@ -115,6 +115,8 @@ cases! {
     syntax_error => "syntax-error",
     syntax_error_near_secret => "syntax-error-near-secret",
     thrift_behind_load_balancer => "thrift-behind-load-balancer",
+    tm_load_balancer_missing => "tm-load-balancer-missing",
+    tm_load_balancer_without_traffic_managers => "tm-load-balancer-without-traffic-managers",
     unknown_database_type => "unknown-database-type",
     unknown_key_database_am => "unknown-key-database-am",
     unknown_key_deployment => "unknown-key-deployment",

@@ -100,6 +100,9 @@ load_balancer = { host = "gw.example.com", https_port = 8243, http_port = 8280 }
 [apim]
 load_balancer = { host = "apim.example.com", port = 443 }
 
+[traffic_manager]
+load_balancer = { host = "tm-lb.example.com", port = 9443 }
+
 [[node]]
 name = "km-1"
 role = "key-manager"
@@ -126,6 +129,11 @@ port_offset = 1
 name = "tm"
 role = "traffic-manager"
 host = "tm.example.com"
+
+[[node]]
+name = "tm-2"
+role = "traffic-manager"
+host = "tm2.example.com"
 
 [[node]]
 name = "gw-m"
@@ -359,6 +367,7 @@ const TOP: &[&str] = &[
     "jwt",
     "gateway",
     "apim",
+    "traffic_manager",
     "node",
 ];
 
@@ -392,6 +401,7 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         | ["jwt"]
         | ["gateway"]
         | ["apim"]
+        | ["traffic_manager"]
         | ["node"] => true,
         ["deployment", k] => ["name", "pattern", "apim_version", "is_km_version"].contains(k),
         ["admin", k] => ["username", "password"].contains(k),
@@ -419,7 +429,9 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         ]
         .contains(k),
         ["key_manager", k] => ["client", "encrypt_oauth_keys", "load_balancer"].contains(k),
-        ["key_manager", "load_balancer", k] | ["apim", "load_balancer", k] => lb.contains(k),
+        ["key_manager", "load_balancer", k]
+        | ["apim", "load_balancer", k]
+        | ["traffic_manager", "load_balancer", k] => lb.contains(k),
         ["jwt", k] => [
             "enabled",
             "claims_retriever",
@@ -430,6 +442,7 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         ["gateway", k] => ["hazelcast", "sync", "load_balancer"].contains(k),
         ["gateway", "load_balancer", k] => ["host", "https_port", "http_port"].contains(k),
         ["apim", "load_balancer"] => true,
+        ["traffic_manager", "load_balancer"] => true,
         ["node", k] => ["name", "role", "host", "port_offset", "extra_names"].contains(k),
         _ => false,
     };

@@ -684,6 +684,69 @@ fn distributed_gateways_publish_to_every_traffic_manager_with_failover() {
     assert_eq!(text(&store, &format!("{t}/DataPublisher/Enabled")), "false");
 }
 
+/// distributed-setup.md step 6: the Publisher deploys throttling policies to the traffic
+/// manager, or to the load balancer in front of several; the load balancer fronts them all.
+#[test]
+fn publisher_deploys_policies_to_the_traffic_manager_or_its_load_balancer() {
+    let deployer = "APIManager/ThrottlingConfigurations/PolicyDeployer";
+    let p = distributed_ha();
+    for publisher in ["publisher-1", "publisher-2"] {
+        let am = file(&p, publisher, "repository/conf/api-manager.xml");
+        assert_eq!(text(&am, &format!("{deployer}/Enabled")), "true");
+        assert_eq!(
+            text(&am, &format!("{deployer}/ServiceURL")),
+            "https://tm.acme.example:443/services/"
+        );
+    }
+    let lb = p.load_balancers.iter().find(|l| l.id == "lb-tm").unwrap();
+    let behind: Vec<_> = lb.routes[0]
+        .backends
+        .iter()
+        .map(|b| format!("{}:{}", b.host, b.port))
+        .collect();
+    assert_eq!(behind, ["tm1.acme.example:9443", "tm2.acme.example:9443"]);
+    for tm in ["tm-1", "tm-2"] {
+        let cert = p.certs.iter().find(|c| c.id == tm).unwrap();
+        assert!(cert.sans.contains(&"tm.acme.example".to_string()), "{tm}");
+    }
+
+    // One traffic manager (offset 2) needs no load balancer: the Publisher calls it.
+    let p = load(
+        r#"
+[deployment]
+name = "one-tm"
+pattern = "distributed"
+[[node]]
+name = "km"
+role = "key-manager"
+host = "km.acme.example"
+[[node]]
+name = "publisher-1"
+role = "publisher"
+host = "pub.acme.example"
+[[node]]
+name = "store"
+role = "store"
+host = "store.acme.example"
+[[node]]
+name = "tm"
+role = "traffic-manager"
+host = "tm1.acme.example"
+port_offset = 2
+[[node]]
+name = "gw"
+role = "gateway"
+host = "gw.acme.example"
+"#,
+    );
+    let am = file(&p, "publisher-1", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&am, &format!("{deployer}/ServiceURL")),
+        "https://tm1.acme.example:9445/services/"
+    );
+    assert!(p.load_balancers.iter().all(|l| l.id != "lb-tm"));
+}
+
 #[test]
 fn traffic_manager_runs_the_tm_variants_and_no_shared_database() {
     let p = distributed_ha();
