@@ -71,6 +71,7 @@ pub fn build(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Built, 
     let mut files = render_nodes(plan, renderer)?;
     files.extend(stores(plan, &pki, &target)?);
     files.extend(pki_files(&pki));
+    files.extend(load_balancer_files(plan, renderer, &pki)?);
     files.push(OutFile {
         path: "README.md".into(),
         bytes: crate::readme::render(plan).into_bytes(),
@@ -234,6 +235,59 @@ fn pki_files(pki: &Pki) -> Vec<OutFile> {
         });
     }
     out
+}
+
+/// `load-balancer/<id>.conf` (nginx) for each load balancer, with `ssl/<id>.crt` and `.key`
+/// (its own certificate and key) and `ssl/<id>.backends.crt` (the certificates of the nodes
+/// behind it, which nginx verifies).
+fn load_balancer_files(plan: &Plan, renderer: &Renderer, pki: &Pki) -> Result<Vec<OutFile>, Error> {
+    let mut out = Vec::new();
+    for lb in &plan.load_balancers {
+        let view = crate::plan::nginx_view(&plan.deployment, lb);
+        out.push(OutFile {
+            path: format!("load-balancer/{}.conf", lb.id),
+            bytes: renderer
+                .render_ctx("load-balancer/nginx.conf", &view)?
+                .into_bytes(),
+            node: None,
+            kind: "load-balancer",
+            private: false,
+        });
+        let cert = pki.cert(&lb.id).expect("planned load balancer certificate");
+        let key = pki.key(&lb.id).expect("planned load balancer key");
+        out.push(OutFile {
+            path: format!("load-balancer/ssl/{}.crt", lb.id),
+            bytes: cert.pem.as_bytes().to_vec(),
+            node: None,
+            kind: "certificate",
+            private: false,
+        });
+        out.push(OutFile {
+            path: format!("load-balancer/ssl/{}.key", lb.id),
+            bytes: key.pem().as_bytes().to_vec(),
+            node: None,
+            kind: "private-key",
+            private: true,
+        });
+        let mut backends: Vec<&str> = Vec::new();
+        for b in lb.routes.iter().flat_map(|r| &r.backends) {
+            if !backends.contains(&b.node.as_str()) {
+                backends.push(&b.node);
+            }
+        }
+        let pem: String = backends
+            .iter()
+            .map(|n| pki.cert(n).expect("planned node certificate").pem.as_str())
+            .collect();
+        out.push(OutFile {
+            path: format!("load-balancer/ssl/{}.backends.crt", lb.id),
+            bytes: pem.into_bytes(),
+            node: None,
+            kind: "certificate",
+            private: false,
+        });
+    }
+    Ok(out)
 }
 
 fn manifest(plan: &Plan, files: &[OutFile], profile_digest: &str) -> Vec<u8> {

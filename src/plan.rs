@@ -247,6 +247,9 @@ pub struct LoadBalancerPlan {
 /// One listening port of a load balancer and the node ports behind it (offsets applied).
 #[derive(Debug, Clone, Serialize)]
 pub struct Route {
+    /// The profile key that sets `listen` (for problems about it).
+    #[serde(skip)]
+    pub key: &'static str,
     pub what: &'static str,
     pub scheme: &'static str,
     pub listen: u32,
@@ -274,7 +277,8 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             })
             .collect()
     };
-    let route = |what, scheme, listen: u16, roles: &dyn Fn(Role) -> bool, port| Route {
+    let route = |key, what, scheme, listen: u16, roles: &dyn Fn(Role) -> bool, port| Route {
+        key,
         what,
         scheme,
         listen: u32::from(listen),
@@ -286,6 +290,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             id: "lb-km".into(),
             host: lb.host.clone(),
             routes: vec![route(
+                "key_manager.load_balancer.port",
                 "Key Manager services and OAuth endpoints",
                 "https",
                 lb.port,
@@ -302,6 +307,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             host: lb.host.clone(),
             routes: vec![
                 route(
+                    "gateway.load_balancer.https_port",
                     "API traffic",
                     "https",
                     lb.https_port,
@@ -309,13 +315,21 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
                     ports::NIO_HTTPS,
                 ),
                 route(
+                    "gateway.load_balancer.http_port",
                     "API traffic",
                     "http",
                     lb.http_port,
                     &traffic,
                     ports::NIO_HTTP,
                 ),
-                route("WebSocket APIs", "ws", ws, &traffic, ports::WEBSOCKET),
+                route(
+                    "gateway.load_balancer.host",
+                    "WebSocket APIs",
+                    "ws",
+                    ws,
+                    &traffic,
+                    ports::WEBSOCKET,
+                ),
             ],
         });
     }
@@ -324,6 +338,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             id: "lb-apim".into(),
             host: lb.host.clone(),
             routes: vec![route(
+                "apim.load_balancer.port",
                 "Publisher and Store web apps and services",
                 "https",
                 lb.port,
@@ -337,6 +352,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             id: "lb-tm".into(),
             host: lb.host.clone(),
             routes: vec![route(
+                "traffic_manager.load_balancer.port",
                 "throttling policy deployment",
                 "https",
                 lb.port,
@@ -346,6 +362,33 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
         });
     }
     v
+}
+
+/// The nginx view of a load balancer: TLS with its own certificate towards clients, TLS
+/// verified against the nodes' certificates (by the load balancer's name, which every node
+/// behind it carries) towards the nodes.
+pub fn nginx_view(d: &Deployment, lb: &LoadBalancerPlan) -> crate::view::LoadBalancerView {
+    let sticky = lb.id == "lb-km" || lb.id == "lb-apim";
+    crate::view::LoadBalancerView {
+        deployment: d.name.clone(),
+        id: lb.id.clone(),
+        host: lb.host.clone(),
+        ssl_dir: format!("/etc/nginx/ssl/{}", d.name),
+        routes: lb
+            .routes
+            .iter()
+            .map(|r| crate::view::NginxRoute {
+                what: r.what,
+                listen: r.listen,
+                tls: r.scheme == "https",
+                websocket: r.scheme == "ws",
+                backend_scheme: if r.scheme == "https" { "https" } else { "http" },
+                upstream: format!("{}_{}_{}", d.name, lb.id, r.listen).replace('-', "_"),
+                sticky,
+                backends: r.backends.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// Which load balancers front a node: their host names go into the node's certificate.

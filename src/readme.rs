@@ -1,4 +1,5 @@
 //! The bundle's README.md and the `plan` report: topology, ports, wiring, start order.
+use crate::model::Role;
 use crate::plan::{start_rank, Plan, PlannedNode};
 use serde::Serialize;
 use std::fmt::Write;
@@ -184,9 +185,33 @@ pub fn render(plan: &Plan) -> String {
         } else {
             "3. Copy the JDBC driver of your database into `repository/components/lib/` and create the databases (see the WSO2 database docs) before the first start.\n"
         });
+        let mut step = 4;
+        if let Some(lb) = &d.apim_load_balancer {
+            let apps: &[&str] = match n.role {
+                Role::AllInOne => &["publisher", "store", "admin"],
+                Role::Publisher => &["publisher", "admin"],
+                Role::Store => &["store"],
+                _ => &[],
+            };
+            if !apps.is_empty() {
+                // proxy-server-and-load-balancer.md step 3; kmgen has no stock site.json to write.
+                let files: Vec<String> = apps
+                    .iter()
+                    .map(|a| format!("`repository/deployment/server/jaggeryapps/{a}/site/conf/site.json` (`\"context\": \"/{a}\"`)"))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "{step}. Behind the load balancer `{}`: in {} set `reverseProxy` to `\"enabled\": true, \"host\": \"{}\"` with that context.",
+                    lb.host,
+                    files.join(", "),
+                    lb.host
+                );
+                step += 1;
+            }
+        }
         let _ = writeln!(
             s,
-            "4. Start it: `cd {} && {}`.\n",
+            "{step}. Start it: `cd {} && {}`.\n",
             n.product.home(),
             n.start_command
         );
@@ -203,7 +228,8 @@ pub fn render(plan: &Plan) -> String {
         );
     }
     if !plan.load_balancers.is_empty() {
-        s.push_str("\n## Load balancers\n\nEach load balancer terminates TLS with its own key and certificate from `pki/` (every node's truststore holds the certificate) and forwards to the node ports below (offsets applied).\n\n| listens | carries | forwards to | certificate / key |\n|---|---|---|---|\n");
+        let _ = write!(s, "\n## Load balancers\n\nEach load balancer terminates TLS with its own key and certificate (every node's truststore holds the certificate) and forwards to the node ports below (offsets applied), verifying the nodes' certificates. `load-balancer/<id>.conf` is its nginx configuration: copy it to `/etc/nginx/conf.d/` and `load-balancer/ssl/<id>.*` to `/etc/nginx/ssl/{}/` (the steps are at the top of each file). Any other load balancer needs the same routes, certificate and key.\n\n", d.name);
+        s.push_str("| listens | carries | forwards to | certificate / key |\n|---|---|---|---|\n");
         for lb in &plan.load_balancers {
             for r in &lb.routes {
                 let to: Vec<String> = r

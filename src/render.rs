@@ -46,6 +46,15 @@ impl Renderer {
     }
 
     pub fn render(&self, name: &str, view: &NodeView) -> Result<String, RenderError> {
+        self.render_ctx(name, view)
+    }
+
+    /// Renders `name` with any serializable view as `ctx` (load balancer configs).
+    pub fn render_ctx(
+        &self,
+        name: &str,
+        view: &impl serde::Serialize,
+    ) -> Result<String, RenderError> {
         if !self.tera.get_template_names().any(|n| n == name) {
             let mut names: Vec<_> = self.tera.get_template_names().collect();
             names.sort();

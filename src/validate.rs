@@ -93,7 +93,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
             port(lb.https_port, "gateway.load_balancer.https_port", &mut pr);
             port(lb.http_port, "gateway.load_balancer.http_port", &mut pr);
             model::GatewayLoadBalancer {
-                host: lb.host.clone(),
+                host: lb.host.to_ascii_lowercase(),
                 https_port: lb.https_port,
                 http_port: lb.http_port,
             }
@@ -704,6 +704,28 @@ fn check_ports(d: &Deployment, pr: &mut Problems) {
                 break;
             }
             taken.insert((n.host.clone(), p), (i, label));
+        }
+    }
+    // A load balancer's listening ports must be free on its host: of nodes that share the
+    // host, and of the other load balancers (two on one name would need one nginx `server`).
+    let mut lb_taken: BTreeMap<(String, u32), String> = BTreeMap::new();
+    for lb in crate::plan::load_balancers(d) {
+        for r in &lb.routes {
+            // `gateway.load_balancer.https_port` → `gateway.load_balancer`.
+            let table = r.key.rsplit_once('.').map_or(r.key, |(t, _)| t);
+            let at = (lb.host.clone(), r.listen);
+            let other = taken
+                .get(&at)
+                .map(|(j, label)| format!("node `{}` ({label})", d.nodes[*j].name))
+                .or_else(|| lb_taken.get(&at).cloned());
+            if let Some(other) = other {
+                pr.push(
+                    r.key,
+                    format!("{table} listens on {}:{} ({}), which {other} also uses", lb.host, r.listen, r.what),
+                    "give each load balancer its own host name, or a port nothing else on that host uses",
+                );
+            }
+            lb_taken.insert(at, format!("{table} ({})", r.what));
         }
     }
 }

@@ -283,3 +283,32 @@ pub struct Jndi {
     /// `connectionfactory.QueueConnectionFactory`.
     pub queue_connection_factory: String,
 }
+
+/// What `load-balancer/nginx.conf` receives as `ctx`: one load balancer of the profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadBalancerView {
+    pub deployment: String,
+    /// `lb-km`, `lb-gateway`, `lb-apim` or `lb-tm`: the file names of its certificate and key.
+    pub id: String,
+    pub host: String,
+    /// Folder on the nginx host that holds `<id>.crt`, `<id>.key` and `<id>.backends.crt`.
+    pub ssl_dir: String,
+    pub routes: Vec<NginxRoute>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NginxRoute {
+    pub what: &'static str,
+    pub listen: u32,
+    /// Clients connect with TLS (`listen ... ssl`, the load balancer's own certificate).
+    pub tls: bool,
+    /// WebSocket upgrade headers are passed through.
+    pub websocket: bool,
+    /// `https` (verified against the nodes' certificates) or `http` towards the nodes.
+    pub backend_scheme: &'static str,
+    /// nginx `upstream` name, unique per deployment, load balancer and port.
+    pub upstream: String,
+    /// `ip_hash` session affinity (the doc requires it for Publisher, Store and Key Manager).
+    pub sticky: bool,
+    pub backends: Vec<crate::plan::Backend>,
+}

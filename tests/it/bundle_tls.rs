@@ -9,7 +9,7 @@ use std::process::Command;
 
 const STRICT_JAVA: &str = "-Djava.security.properties=tests/java/strict-keystore.security";
 
-fn build(profile: &str, case: &str) -> (Plan, PathBuf) {
+pub fn build(profile: &str, case: &str) -> (Plan, PathBuf) {
     let dir = scratch(case);
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
     std::fs::copy(src.join(profile), dir.join("profile.toml")).unwrap();

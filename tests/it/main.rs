@@ -5,6 +5,7 @@ mod errors;
 mod fidelity;
 mod fuzz;
 mod golden;
+mod nginx;
 mod pki;
 mod secrets;
 mod stores;

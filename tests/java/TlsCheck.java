@@ -13,10 +13,26 @@
 //     Key Manager does) and verifies it with each certificate TRUST_ALIAS of the truststore
 //     (as API-M does).
 //
+//   java ... tests/java/TlsCheck.java serve TYPE KS_PASS PORT_FILE (NAME KEYSTORE)...
+//     Starts one HTTPS server per keystore on 127.0.0.1 (free ports), as a node's management
+//     port would, answering every request with "node NAME". Writes "NAME PORT" lines to
+//     PORT_FILE once all listen, then serves until its standard input closes.
+//
+//   java ... tests/java/TlsCheck.java fetch TYPE TRUSTSTORE TS_PASS (PORT HOST PATH)...
+//     For each case, an HTTPS GET of PATH from 127.0.0.1:PORT by HOST (SNI and hostname
+//     verification), trusting TRUSTSTORE: "OK HOST <status line> | <body>".
+//
 // Prints one line per case, "OK ..." or "FAIL ..." with the exception chain, and exits 0 only
 // when every case is OK. Several cases per run, since each JVM start compiles this file.
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -49,6 +65,12 @@ public class TlsCheck {
                     break;
                 case "jwt":
                     jwts(args, results);
+                    break;
+                case "serve":
+                    serve(args);
+                    return;
+                case "fetch":
+                    fetches(args, results);
                     break;
                 default:
                     results.add("FAIL usage: handshake ... | jwt ... (see the header of TlsCheck.java)");
@@ -209,6 +231,83 @@ public class TlsCheck {
             results.add(verifier.verify(signature)
                     ? "OK " + alias + " signature verifies"
                     : "FAIL " + alias + " signature does not verify");
+        }
+    }
+
+    static void serve(String[] a) throws Exception {
+        String type = a[1];
+        String ksPass = a[2];
+        StringBuilder ports = new StringBuilder();
+        List<HttpsServer> servers = new ArrayList<>();
+        for (int i = 4; i + 1 < a.length; i += 2) {
+            String name = a[i];
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(load(type, a[i + 1], ksPass), ksPass.toCharArray());
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), null, null);
+            HttpsServer server = HttpsServer.create(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            server.setHttpsConfigurator(new HttpsConfigurator(ctx));
+            byte[] body = ("node " + name + "\n").getBytes(StandardCharsets.US_ASCII);
+            server.createContext("/", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+            servers.add(server);
+            ports.append(name).append(' ').append(server.getAddress().getPort()).append('\n');
+        }
+        Path file = Path.of(a[3]);
+        Path tmp = Path.of(a[3] + ".tmp");
+        Files.writeString(tmp, ports.toString());
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        while (System.in.read() != -1) {
+            // serve until the test closes our standard input
+        }
+        servers.forEach(s -> s.stop(0));
+    }
+
+    static void fetches(String[] a, List<String> results) throws Exception {
+        if (a.length < 7 || (a.length - 4) % 3 != 0) {
+            results.add("FAIL fetch needs TYPE TRUSTSTORE TS_PASS and 3 arguments per case");
+            return;
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(load(a[1], a[2], a[3]));
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        for (int i = 4; i < a.length; i += 3) {
+            int port = Integer.parseInt(a[i]);
+            String host = a[i + 1];
+            String path = a[i + 2];
+            try (Socket plain = new Socket()) {
+                plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT_MS);
+                plain.setSoTimeout(TIMEOUT_MS);
+                try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(plain, host, port, true)) {
+                    SSLParameters p = s.getSSLParameters();
+                    p.setEndpointIdentificationAlgorithm("HTTPS");
+                    p.setServerNames(List.of(new SNIHostName(host)));
+                    s.setSSLParameters(p);
+                    s.startHandshake();
+                    String request = "GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                            + "\r\nConnection: close\r\n\r\n";
+                    s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                    s.getInputStream().transferTo(buf);
+                    String response = buf.toString(StandardCharsets.US_ASCII);
+                    int end = response.indexOf("\r\n");
+                    String status = end < 0 ? response : response.substring(0, end);
+                    int bodyAt = response.indexOf("\r\n\r\n");
+                    String body = bodyAt < 0 ? "" : response.substring(bodyAt + 4).trim().replaceAll("\\s+", " ");
+                    results.add((status.contains(" 200 ") ? "OK " : "FAIL ") + host + " " + status + " | " + body);
+                }
+            } catch (Exception e) {
+                results.add("FAIL " + host + ":" + port + " " + chain(e));
+            }
         }
     }
 }
