@@ -72,6 +72,17 @@ pub fn build(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Built, 
     files.extend(stores(plan, &pki, &target)?);
     files.extend(pki_files(&pki));
     files.extend(load_balancer_files(plan, renderer, &pki)?);
+    if let Some((path, sql)) =
+        crate::databases::script(&plan.deployment.name, &plan.deployment.database)
+    {
+        files.push(OutFile {
+            path,
+            bytes: sql.into_bytes(),
+            node: None,
+            kind: "database-script",
+            private: true,
+        });
+    }
     files.push(OutFile {
         path: "README.md".into(),
         bytes: crate::readme::render(plan).into_bytes(),

@@ -141,13 +141,27 @@ fn is_secret_key(key: &str) -> bool {
 pub fn mask_secrets(src: &str) -> String {
     let mut bytes = src.as_bytes().to_vec();
     let mut mask = |span: Range<usize>| {
-        let inner = &src.as_bytes()[span.clone()];
-        let start = inner.iter().position(|b| !b"\"'".contains(b));
-        let end = inner.iter().rposition(|b| !b"\"'\r\n".contains(b));
-        if let (Some(s), Some(e)) = (start, end) {
-            for b in &mut bytes[span.start + s..=span.start + e] {
-                *b = b'*';
+        // Keep exactly the string's delimiters ("…", '…', """…""", '''…''') and a line end;
+        // everything between them is the secret, quotes inside it included.
+        let mut inner = &src.as_bytes()[span.clone()];
+        while let Some((last, rest)) = inner.split_last() {
+            if b"\r\n".contains(last) {
+                inner = rest;
+            } else {
+                break;
             }
+        }
+        let delim: &[u8] = [&b"\"\"\""[..], b"'''", b"\"", b"'"]
+            .into_iter()
+            .find(|d| inner.starts_with(d))
+            .unwrap_or(b"");
+        let start = delim.len();
+        let mut end = inner.len();
+        if !delim.is_empty() && end >= 2 * delim.len() && inner.ends_with(delim) {
+            end -= delim.len();
+        }
+        for b in &mut bytes[span.start + start..span.start + end.max(start)] {
+            *b = b'*';
         }
     };
     match toml_edit::Document::parse(src.to_string()) {

@@ -4,9 +4,11 @@
 //! `profile` (read TOML) → `validate` (profile → `model`, every problem at once) →
 //! `plan` (model → nodes, wiring, files, certificates; pure) → `render` (Tera, `view`) →
 //! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `bundle` (staging dir,
-//! manifest, atomic rename).
+//! manifest, atomic rename). `databases` writes the database creation script, `readme` the
+//! bundle README and the `plan` output.
 pub mod bundle;
 pub mod cli;
+pub mod databases;
 pub mod error;
 pub mod keystore;
 pub mod model;

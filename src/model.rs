@@ -82,6 +82,9 @@ pub struct ExtraTrusted {
 #[derive(Debug, Clone)]
 pub struct Database {
     pub db_type: DbType,
+    /// Server host and port (empty and 0 for h2).
+    pub host: String,
+    pub port: u16,
     pub am: DbConnection,
     pub um: DbConnection,
     pub reg: DbConnection,
@@ -89,6 +92,8 @@ pub struct Database {
 
 #[derive(Debug, Clone)]
 pub struct DbConnection {
+    /// Database name (h2: file name; oracle: service name).
+    pub name: String,
     pub url: String,
     pub username: String,
     pub password: Secret,

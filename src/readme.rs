@@ -183,7 +183,7 @@ pub fn render(plan: &Plan) -> String {
         s.push_str(if d.database.db_type == crate::model::DbType::H2 {
             "3. The databases are the pack's embedded H2 files: nothing to install (and nothing shared between nodes).\n"
         } else {
-            "3. Copy the JDBC driver of your database into `repository/components/lib/` and create the databases (see the WSO2 database docs) before the first start.\n"
+            "3. Copy the JDBC driver of your database into `repository/components/lib/` (the databases must exist before the first start: see Databases below).\n"
         });
         let mut step = 4;
         if let Some(lb) = &d.apim_load_balancer {
@@ -249,6 +249,20 @@ pub fn render(plan: &Plan) -> String {
                     lb.id
                 );
             }
+        }
+    }
+    if d.database.db_type != crate::model::DbType::H2 {
+        let _ = write!(
+            s,
+            "\n## Databases\n\nBefore the first start, on {} ({}:{}):\n\n1. As an administrator, create the databases and their users: `databases/{}/create-databases.sql` (it holds the passwords; run `{}` from its folder).\n2. Create the tables with the scripts of the unzipped API-M pack, as each database's user:\n",
+            d.database.db_type.as_str(),
+            d.database.host,
+            d.database.port,
+            d.database.db_type.as_str(),
+            crate::databases::admin_command(&d.database)
+        );
+        for step in crate::databases::table_steps(&d.database) {
+            let _ = writeln!(s, "   - {step}");
         }
     }
     s.push_str("\n## Keys and certificates\n\n");

@@ -404,18 +404,61 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
             };
             (username, password)
         };
+        if t == DbType::Oracle
+            && !username.is_empty()
+            && !(username.starts_with(|c: char| c.is_ascii_alphabetic())
+                && username
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            pr.push(
+                format!("database.{key}.username"),
+                format!("`{username}` is not an Oracle user name kmgen can create (the JDBC login upper-cases it)"),
+                "use letters, digits and `_`, starting with a letter",
+            );
+        }
+        if t == DbType::Oracle && password.expose().contains('"') {
+            pr.push(
+                format!("database.{key}.password"),
+                "contains `\"`, which an Oracle password cannot hold",
+                "choose a password without double quotes",
+            );
+        }
         model::DbConnection {
+            name: name.clone(),
             url: jdbc_url(t, &host_port, &name),
             username,
             password,
         }
     };
-    model::Database {
+    let d = model::Database {
         db_type: t,
+        host: db.host.clone().unwrap_or_default().to_ascii_lowercase(),
+        port: if t == DbType::H2 {
+            0
+        } else {
+            db.port.unwrap_or(default_db_port(t))
+        },
         am: conn(&db.am, "am", "WSO2AM_DB", "apimgtdb", pr),
         um: conn(&db.um, "um", "WSO2UM_DB", "userdb", pr),
         reg: conn(&db.reg, "reg", "WSO2REG_DB", "regdb", pr),
+    };
+    // One server user has one password: the scripts in databases/ create each user once.
+    if t != DbType::H2 {
+        let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
+        for (i, (key, c)) in all.iter().enumerate() {
+            if let Some((first, _)) = all[..i].iter().find(|(_, o)| {
+                o.username == c.username && o.password.expose() != c.password.expose()
+            }) {
+                pr.push(
+                    format!("database.{key}.password"),
+                    format!("user `{}` has another password in database.{first}", c.username),
+                    format!("give database.{key} the same password as database.{first}, or another username"),
+                );
+            }
+        }
     }
+    d
 }
 
 pub fn default_db_port(t: DbType) -> u16 {

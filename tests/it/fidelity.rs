@@ -29,15 +29,21 @@ const SKIPPED: &str = "fidelity: skipped (set KMGEN_STOCK_DIR to the stock folde
 // Profiles
 // ---------------------------------------------------------------------------------------------
 
-/// `[database]` tables for a database type, every password `NASTY`.
+/// `[database]` tables for a database type, every password `NASTY` (Oracle passwords cannot
+/// hold `"`: there, `NASTY` without it).
 fn database(db: &str) -> String {
+    let password = if db == "oracle" {
+        r#""p&ss<w>rd'""#
+    } else {
+        NASTY_TOML
+    };
     let mut s = format!("[database]\ntype = \"{db}\"\n");
     if db != "h2" {
         s.push_str("host = \"db.example.com\"\n");
     }
     for (t, name) in [("am", "apimgtdb"), ("um", "userdb"), ("reg", "regdb")] {
         s.push_str(&format!(
-            "[database.{t}]\nname = \"{name}\"\nusername = \"{t}user\"\npassword = {NASTY_TOML}\n"
+            "[database.{t}]\nname = \"{name}\"\nusername = \"{t}user\"\npassword = {password}\n"
         ));
     }
     s

@@ -1,6 +1,7 @@
 mod atomic;
 mod bundle_tls;
 mod cli_support;
+mod databases;
 mod errors;
 mod fidelity;
 mod fuzz;

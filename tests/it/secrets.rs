@@ -66,15 +66,15 @@ type = "mysql"
 host = "db.example.com"
 
 [database.am]
-username = "apim"
+username = "apim_am"
 {am_name}password = "{AM_DB}"
 
 [database.um]
-username = "apim"
+username = "apim_um"
 password = {{ file = "secrets/um-db.txt" }}
 
 [database.reg]
-username = "apim"
+username = "apim_reg"
 password = "{REG_DB}"
 
 {user_store}
@@ -184,9 +184,32 @@ fn commands_never_show_secrets(ldap: bool) {
             );
         }
     }
+    // The database script creates the users with their passwords (and only those); it is
+    // private to its owner.
+    let script = "databases/mysql/create-databases.sql";
+    let sql = fs::read_to_string(bundle.join(script)).unwrap();
+    for s in [AM_DB, UM_DB, REG_DB] {
+        assert!(sql.contains(s), "{s} in {script}");
+    }
+    let others: Vec<&str> = all_secrets(ldap)
+        .into_iter()
+        .filter(|s| ![AM_DB, UM_DB, REG_DB].contains(s))
+        .collect();
+    for s in &others {
+        assert!(
+            !sql.contains(s),
+            "{script} holds a secret that is not a database password"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(bundle.join(script))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{script}");
     // Nothing else outside the nodes' own files holds a secret in clear text.
     for (path, bytes) in tree(&bundle) {
-        if !path.starts_with("nodes/") {
+        if !path.starts_with("nodes/") && path != script {
             assert_no_secret(&path, &String::from_utf8_lossy(&bytes), ldap);
         }
     }
@@ -319,4 +342,32 @@ fn secret_debug_is_redacted() {
     assert_eq!(model.tls.keystore_password.expose(), KEYSTORE);
     assert_eq!(model.tls.truststore_password.expose(), TRUSTSTORE);
     assert_eq!(plan.nodes.len(), 2);
+}
+
+/// Quotes at the edges of a secret are part of it: the excerpt masks everything between the
+/// string's delimiters, whatever the string kind, and nothing else.
+#[test]
+fn masking_keeps_only_the_delimiters() {
+    let src = concat!(
+        "[admin]\n",
+        "password = \"ab\\\"c'\"\n",
+        "[tls]\n",
+        "keystore_password = '''x\"y''''\n",
+        "truststore_password = \"'q'\"\n",
+        "key_alias = \"a'b\"\n",
+    );
+    let want = concat!(
+        "[admin]\n",
+        "password = \"******\"\n",
+        "[tls]\n",
+        "keystore_password = '''****'''\n",
+        "truststore_password = \"***\"\n",
+        "key_alias = \"a'b\"\n",
+    );
+    // (`'''x"y''''` is TOML for the literal `x"y'`: the closing `'''` follows the fourth `'`.)
+    assert_eq!(kmgen::error::mask_secrets(src), want);
+    // Not TOML: the line fallback masks the same way.
+    let broken = format!("{src}= oops\n");
+    let masked = kmgen::error::mask_secrets(&broken);
+    assert!(masked.starts_with(want), "{masked}");
 }

@@ -492,7 +492,7 @@ fn hazelcast_clusters_the_gateways_with_well_known_members() {
 fn shared_databases_per_role_and_separate_config_registries() {
     let p = load(&SINGLE_VM.replace(
         "[user_store]\ntype = \"embedded-ldap\"",
-        "[database]\ntype = \"mysql\"\nhost = \"db.example.com\"\n[database.am]\nusername = \"u\"\npassword = \"a&b<c\"\n[database.um]\nusername = \"u\"\npassword = \"pw1234\"\n[database.reg]\nusername = \"u\"\npassword = \"pw1234\"",
+        "[database]\ntype = \"mysql\"\nhost = \"db.example.com\"\n[database.am]\nusername = \"am\"\npassword = \"a&b<c\"\n[database.um]\nusername = \"u\"\npassword = \"pw1234\"\n[database.reg]\nusername = \"u\"\npassword = \"pw1234\"",
     ));
     for node in ["km", "apim"] {
         let ds = file(
