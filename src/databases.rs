@@ -100,7 +100,7 @@ pub fn table_steps(db: &Database) -> Vec<String> {
             format!("dbscripts/{carbon}")
         };
         let c = s.conn;
-        // Two roles in one database need the Carbon tables only once.
+        // Two roles in one database (one schema) need the Carbon tables only once.
         if done.contains(&(c.name.as_str(), c.username.as_str())) && s.jndi != "WSO2AM_DB" {
             continue;
         }
@@ -214,6 +214,21 @@ fn postgresql(db: &Database) -> String {
             pg_ident(n),
             pg_ident(u)
         );
+    }
+    // PostgreSQL 15+ lets only the database owner create tables in `public`: a second user
+    // of a shared database (WSO2UM_DB and WSO2REG_DB in one) needs the schema granted.
+    let mut granted: Vec<(&str, &str)> = Vec::new();
+    for d in &dbs {
+        let (n, u) = (d.conn.name.as_str(), d.conn.username.as_str());
+        if !granted.contains(&(n, u)) {
+            granted.push((n, u));
+            let _ = writeln!(
+                s,
+                "\\connect {}\nGRANT ALL ON SCHEMA public TO {};",
+                pg_ident(n),
+                pg_ident(u)
+            );
+        }
     }
     s
 }

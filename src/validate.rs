@@ -443,7 +443,27 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
         um: conn(&db.um, "um", "WSO2UM_DB", "userdb", pr),
         reg: conn(&db.reg, "reg", "WSO2REG_DB", "regdb", pr),
     };
-    // One server user has one password: the scripts in databases/ create each user once.
+    // One server user has one password: the scripts in databases/ create each user once. One
+    // database has one user (its owner, who creates the tables); on Oracle a "database" is a
+    // service holding one schema per user, so several users may share it.
+    if t != DbType::H2 && t != DbType::Oracle {
+        let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
+        for (i, (key, c)) in all.iter().enumerate() {
+            if let Some((first, o)) = all[..i]
+                .iter()
+                .find(|(_, o)| o.name == c.name && o.username != c.username)
+            {
+                pr.push(
+                    format!("database.{key}.username"),
+                    format!(
+                        "database `{}` is also database.{first}'s, whose user is `{}`: one database has one user",
+                        c.name, o.username
+                    ),
+                    format!("use username = \"{}\" here too, or a database of its own (database.{key}.name)", o.username),
+                );
+            }
+        }
+    }
     if t != DbType::H2 {
         let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
         for (i, (key, c)) in all.iter().enumerate() {

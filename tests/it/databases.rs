@@ -2,7 +2,8 @@
 //! MariaDB (MySQL's wire and SQL dialect). After the script, every database user of the
 //! profile logs in over TCP with its profile password (quotes and backslashes included) and
 //! can create tables in its databases, as the pack's table scripts need; a wrong password is
-//! refused; a second run of the script succeeds (it is safe to re-run).
+//! refused; a second run of the script succeeds (it is safe to re-run), also over a database
+//! an administrator created before.
 use crate::cli_support::Scratch;
 use std::fs;
 use std::net::{TcpListener, TcpStream};
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 /// Tricky but valid: printable ASCII with both quote kinds, a backslash and a dollar.
 const AM_PASSWORD: &str = r#"am'pw\"x$1"#;
 const SHARED_PASSWORD: &str = "shared-Pw9";
+const REG_PASSWORD: &str = "reg-Pw7";
 
 fn profile(db_type: &str) -> String {
     format!(
@@ -37,9 +39,9 @@ username = "kmgen_shared"
 password = "{SHARED_PASSWORD}"
 
 [database.reg]
-name = "kmgen_carbon"
-username = "kmgen_shared"
-password = "{SHARED_PASSWORD}"
+name = "kmgen_reg"
+username = "kmgen_reg"
+password = "{REG_PASSWORD}"
 
 [[node]]
 name = "km"
@@ -214,6 +216,15 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
         ]);
         c
     };
+    // A database the administrator made earlier, owned by someone else: the script must
+    // still give its user the right to create tables (PostgreSQL 15 `public` schema).
+    ok(
+        &run(psql("postgres", "postgres")
+            .arg("-h")
+            .arg(&data)
+            .args(["-c", "CREATE DATABASE kmgen_am"])),
+        "pre-created database",
+    );
     // As the administrator over the local socket, twice: the script is safe to re-run.
     for round in 1..=2 {
         ok(
@@ -229,6 +240,7 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
     for (user, password, db) in [
         ("kmgen_am", AM_PASSWORD, "kmgen_am"),
         ("kmgen_shared", SHARED_PASSWORD, "kmgen_carbon"),
+        ("kmgen_reg", REG_PASSWORD, "kmgen_reg"),
     ] {
         ok(
             &run(psql(user, db)
@@ -321,6 +333,7 @@ fn mysql_script_creates_databases_and_users_that_log_in() {
     for (u, p, db) in [
         ("kmgen_am", AM_PASSWORD, "kmgen_am"),
         ("kmgen_shared", SHARED_PASSWORD, "kmgen_carbon"),
+        ("kmgen_reg", REG_PASSWORD, "kmgen_reg"),
     ] {
         ok(&mariadb(u, p, db, check), &format!("{u} on {db}"));
     }

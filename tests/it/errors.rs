@@ -105,6 +105,7 @@ cases! {
     name_uppercase => "name-uppercase",
     no_nodes => "no-nodes",
     non_ascii_password => "non-ascii-password",
+    one_database_two_users => "one-database-two-users",
     oracle_user_and_password => "oracle-user-and-password",
     port_collision => "port-collision",
     port_offset_out_of_range => "port-offset-out-of-range",

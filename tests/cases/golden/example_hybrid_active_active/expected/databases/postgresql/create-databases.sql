@@ -17,3 +17,9 @@ SELECT 'CREATE DATABASE "userdb" OWNER "apim_um"' WHERE NOT EXISTS (SELECT 1 FRO
 GRANT ALL PRIVILEGES ON DATABASE "userdb" TO "apim_um";
 SELECT 'CREATE DATABASE "regdb" OWNER "apim_reg"' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'regdb')\gexec
 GRANT ALL PRIVILEGES ON DATABASE "regdb" TO "apim_reg";
+\connect "apimgtdb"
+GRANT ALL ON SCHEMA public TO "apim_am";
+\connect "userdb"
+GRANT ALL ON SCHEMA public TO "apim_um";
+\connect "regdb"
+GRANT ALL ON SCHEMA public TO "apim_reg";
