@@ -70,7 +70,9 @@ pub fn report_problems(file: &str, src: &str, problems: &[Problem]) -> String {
     for p in problems {
         let span = doc
             .as_ref()
-            .and_then(|d| span_of(d, &p.path))
+            .and_then(|d| {
+                span_of(d, &p.path).or_else(|| p.anchor.as_deref().and_then(|a| span_of(d, a)))
+            })
             .map(SourceSpan::from);
         out.push_str(&render(ProblemReport {
             path: p.path.clone(),

@@ -17,6 +17,9 @@ pub struct Problem {
     pub path: String,
     pub message: String,
     pub help: String,
+    /// Where the source excerpt points when `path` is not in the file (a table the profile
+    /// lacks): the key that makes it needed, e.g. the second node of a role.
+    pub anchor: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -33,7 +36,20 @@ impl Problems {
             path: path.into(),
             message: message.into(),
             help: help.into(),
+            anchor: None,
         });
+    }
+
+    /// A problem about a key the profile may lack, shown at `anchor` when it does.
+    pub fn push_at(
+        &mut self,
+        path: impl Into<String>,
+        anchor: Option<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.push(path, message, help);
+        self.0.last_mut().expect("just pushed").anchor = anchor;
     }
 }
 
@@ -615,21 +631,35 @@ fn check_topology(d: &Deployment, pr: &mut Problems) {
         let n = count(role);
         let ok = n >= min && max.is_none_or(|m| n <= m);
         if !ok {
-            let want = match max {
-                Some(m) if m == min => format!("exactly {min}"),
-                Some(m) => format!("{min} to {m}"),
-                None => format!("at least {min}"),
+            let (want, top) = match max {
+                Some(m) if m == min => (format!("exactly {min}"), m),
+                Some(m) => (format!("{min} to {m}"), m),
+                None => (format!("at least {min}"), min),
+            };
+            let nodes = if top == 1 { "node" } else { "nodes" };
+            // Too few: the problem is the node list. Too many: the first node too many.
+            let (fix, path) = if n < min {
+                ("add", "node".to_string())
+            } else {
+                let extra = d
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.role == role)
+                    .nth(top)
+                    .map(|(i, _)| i);
+                (
+                    "remove",
+                    extra.map_or("node".to_string(), |i| format!("node[{i}].role")),
+                )
             };
             pr.push(
-                "node",
+                path,
                 format!(
-                    "a {pattern} deployment needs {want} `{}` node(s), the profile has {n}",
+                    "a {pattern} deployment needs {want} `{}` {nodes}; the profile has {n}",
                     role.as_str()
                 ),
-                format!(
-                    "add or remove [[node]] tables with role = \"{}\"",
-                    role.as_str()
-                ),
+                format!("{fix} [[node]] tables with role = \"{}\"", role.as_str()),
             );
         }
     };
@@ -654,10 +684,21 @@ fn check_topology(d: &Deployment, pr: &mut Problems) {
             check_gateway_roles(d, pr);
         }
     }
+    // The `role` of the second node matching `pred`: where a missing load balancer table
+    // becomes necessary.
+    let second = |pred: &dyn Fn(Role) -> bool| {
+        d.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| pred(n.role))
+            .nth(1)
+            .map(|(i, _)| format!("node[{i}].role"))
+    };
     let kms = count(Role::KeyManager);
     if kms > 1 && d.key_manager.load_balancer.is_none() {
-        pr.push(
+        pr.push_at(
             "key_manager.load_balancer",
+            second(&|r| r == Role::KeyManager),
             format!("{kms} key-manager nodes need a load balancer in front of them"),
             "set key_manager.load_balancer = { host = \"km.example.com\", port = 443 }",
         );
@@ -691,24 +732,32 @@ fn check_topology(d: &Deployment, pr: &mut Problems) {
         .filter(|n| n.role.is_gateway() && n.role != Role::GatewayManager)
         .count();
     if gateways > 1 && d.gateway.load_balancer.is_none() {
-        pr.push(
+        pr.push_at(
             "gateway.load_balancer",
+            second(&|r| r.is_gateway() && r != Role::GatewayManager),
             format!("{gateways} nodes serve API traffic but no gateway load balancer is set: the Key Manager's RevokeAPIURL and the gateway endpoints need one address"),
             "set gateway.load_balancer = { host = \"gw.example.com\", https_port = 443, http_port = 80 }",
         );
     }
     let apim_front = count(Role::Publisher).max(count(Role::Store));
     if apim_front > 1 && d.apim_load_balancer.is_none() {
-        pr.push(
+        let role = if count(Role::Publisher) > 1 {
+            Role::Publisher
+        } else {
+            Role::Store
+        };
+        pr.push_at(
             "apim.load_balancer",
+            second(&|r| r == role),
             "several publisher or store nodes need a load balancer in front of them",
             "set apim.load_balancer = { host = \"apim.example.com\", port = 443 }",
         );
     }
     let tms = count(Role::TrafficManager);
     if tms > 1 && d.tm_load_balancer.is_none() {
-        pr.push(
+        pr.push_at(
             "traffic_manager.load_balancer",
+            second(&|r| r == Role::TrafficManager),
             format!("{tms} traffic-manager nodes but no load balancer in front of them: the Publisher deploys throttling policies to one address (PolicyDeployer/ServiceURL)"),
             "set traffic_manager.load_balancer = { host = \"tm.example.com\", port = 443 }",
         );
