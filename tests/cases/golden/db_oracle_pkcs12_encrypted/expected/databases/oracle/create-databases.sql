@@ -4,6 +4,7 @@
 -- then create the tables as the bundle README says (section "Databases").
 -- It holds the database passwords: keep it private.
 
+SET DEFINE OFF
 WHENEVER SQLERROR EXIT SQL.SQLCODE
 PROMPT Connecting to service APIMDB as an administrator
 CONNECT system@//ora.example.com:1521/APIMDB
