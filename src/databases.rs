@@ -93,7 +93,15 @@ pub fn table_steps(db: &Database) -> Vec<String> {
         DbType::Oracle => "oracle.sql",
     };
     let mut steps = Vec::new();
-    let mut done: Vec<(&str, &str)> = Vec::new();
+    // Tables live per database, or per schema (user) on Oracle.
+    let place = |c: &DbConnection| {
+        if db.db_type == DbType::Oracle {
+            format!("{}/{}", c.name, c.username)
+        } else {
+            c.name.clone()
+        }
+    };
+    let mut done: Vec<String> = Vec::new();
     for s in shared(db) {
         let script = if s.jndi == "WSO2AM_DB" {
             format!("dbscripts/apimgt/{file}")
@@ -101,11 +109,11 @@ pub fn table_steps(db: &Database) -> Vec<String> {
             format!("dbscripts/{file}")
         };
         let c = s.conn;
-        // Two roles in one database (one schema) need the Carbon tables only once.
-        if done.contains(&(c.name.as_str(), c.username.as_str())) && s.jndi != "WSO2AM_DB" {
+        // WSO2UM_DB and WSO2REG_DB in one place need the Carbon tables only once.
+        if s.jndi != "WSO2AM_DB" && done.contains(&place(c)) {
             continue;
         }
-        done.push((&c.name, &c.username));
+        done.push(place(c));
         let (u, n) = (&c.username, &c.name);
         let cmd = match db.db_type {
             DbType::H2 => unreachable!(),

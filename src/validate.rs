@@ -459,10 +459,11 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
         um: conn(&db.um, "um", "WSO2UM_DB", "userdb", pr),
         reg: conn(&db.reg, "reg", "WSO2REG_DB", "regdb", pr),
     };
-    // One server user has one password: the scripts in databases/ create each user once. One
-    // database has one user (its owner, who creates the tables); on Oracle a "database" is a
-    // service holding one schema per user, so several users may share it.
-    if t != DbType::H2 && t != DbType::Oracle {
+    // One server user has one password: the scripts in databases/ create each user once. On
+    // PostgreSQL one database has one user: its owner creates the tables, which another user
+    // could not read (MySQL and SQL Server grant the whole database to each user; on Oracle
+    // each user is its own schema in the service).
+    if t == DbType::Postgresql {
         let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
         for (i, (key, c)) in all.iter().enumerate() {
             if let Some((first, o)) = all[..i]
