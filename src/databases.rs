@@ -30,6 +30,18 @@ fn shared(db: &Database) -> [Shared<'_>; 3] {
     ]
 }
 
+/// Each distinct user with its connection (the first that names it; validation made their
+/// passwords equal).
+fn users<'a>(dbs: &'a [Shared<'a>]) -> Vec<(&'a str, &'a DbConnection)> {
+    let mut v: Vec<(&str, &DbConnection)> = Vec::new();
+    for d in dbs {
+        if !v.iter().any(|(u, _)| *u == d.conn.username) {
+            v.push((&d.conn.username, d.conn));
+        }
+    }
+    v
+}
+
 /// Distinct values in first-seen order.
 fn distinct<'a, T: PartialEq + ?Sized>(items: impl Iterator<Item = &'a T>) -> Vec<&'a T> {
     let mut v: Vec<&T> = Vec::new();
@@ -148,13 +160,7 @@ fn mysql(db: &Database) -> String {
             n.replace('`', "``")
         );
     }
-    let users = distinct(dbs.iter().map(|d| d.conn.username.as_str()));
-    for u in &users {
-        let c = dbs
-            .iter()
-            .find(|d| d.conn.username == *u)
-            .expect("user")
-            .conn;
+    for (u, c) in users(&dbs) {
         let user = format!("{}@'%'", mysql_str(u));
         let pw = mysql_str(c.password.expose());
         let _ = writeln!(s, "CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {pw};");
@@ -185,12 +191,7 @@ fn pg_str(v: &str) -> String {
 fn postgresql(db: &Database) -> String {
     let mut s = String::from("-- psql reads this file: `\\gexec` runs each generated statement.\n");
     let dbs = shared(db);
-    for u in distinct(dbs.iter().map(|d| d.conn.username.as_str())) {
-        let c = dbs
-            .iter()
-            .find(|d| d.conn.username == u)
-            .expect("user")
-            .conn;
+    for (u, c) in users(&dbs) {
         let _ = writeln!(
             s,
             "SELECT 'CREATE ROLE {} LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {})\\gexec",
@@ -261,12 +262,7 @@ fn mssql(db: &Database) -> String {
             ms_ident(n)
         );
     }
-    for u in distinct(dbs.iter().map(|d| d.conn.username.as_str())) {
-        let c = dbs
-            .iter()
-            .find(|d| d.conn.username == u)
-            .expect("user")
-            .conn;
+    for (u, c) in users(&dbs) {
         let pw = ms_str(c.password.expose());
         let _ = writeln!(
             s,

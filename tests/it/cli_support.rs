@@ -175,3 +175,12 @@ pub fn hidden_entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (for throwaway servers).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -4,9 +4,9 @@
 //! can create tables in its databases, as the pack's table scripts need; a wrong password is
 //! refused; a second run of the script succeeds (it is safe to re-run), also over a database
 //! an administrator created before.
-use crate::cli_support::Scratch;
+use crate::cli_support::{free_port, Scratch};
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -88,14 +88,6 @@ fn script(db_type: &str, dir: &Scratch) -> PathBuf {
         "the script holds passwords"
     );
     path
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn need(tool: &Path, package: &str) {

@@ -4,11 +4,12 @@
 //! name against `<id>.backends.crt`), while the client trusts only a node's generated
 //! truststore. Without the right backend certificates nginx refuses the node (502).
 use crate::bundle_tls::build;
+use crate::cli_support::free_port;
 use crate::golden::scratch;
 use kmgen::plan::Plan;
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,14 +27,6 @@ fn nginx() -> &'static str {
         "cannot run `nginx`: the load balancer tests need it (apt-get install -y nginx-light)"
     );
     "nginx"
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn java_type(plan: &Plan) -> &'static str {
