@@ -42,6 +42,21 @@ fn users<'a>(dbs: &'a [Shared<'a>]) -> Vec<(&'a str, &'a DbConnection)> {
     v
 }
 
+/// Each distinct (database, user) pair, as its connection, in first-seen order: what each
+/// user is granted (am, um and reg may share a database and a user).
+fn placements<'a>(dbs: &'a [Shared<'a>]) -> Vec<&'a DbConnection> {
+    let mut v: Vec<&DbConnection> = Vec::new();
+    for d in dbs {
+        if !v
+            .iter()
+            .any(|c| c.name == d.conn.name && c.username == d.conn.username)
+        {
+            v.push(d.conn);
+        }
+    }
+    v
+}
+
 /// Distinct values in first-seen order.
 fn distinct<'a, T: PartialEq + ?Sized>(items: impl Iterator<Item = &'a T>) -> Vec<&'a T> {
     let mut v: Vec<&T> = Vec::new();
@@ -166,15 +181,13 @@ fn mysql(db: &Database) -> String {
         let _ = writeln!(s, "CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {pw};");
         let _ = writeln!(s, "ALTER USER {user} IDENTIFIED BY {pw};");
     }
-    for d in &dbs {
-        let line = format!(
+    for c in placements(&dbs) {
+        let _ = writeln!(
+            s,
             "GRANT ALL PRIVILEGES ON `{}`.* TO {}@'%';",
-            d.conn.name.replace('`', "``"),
-            mysql_str(&d.conn.username)
+            c.name.replace('`', "``"),
+            mysql_str(&c.username)
         );
-        if !s.contains(&line) {
-            let _ = writeln!(s, "{line}");
-        }
     }
     s.push_str("FLUSH PRIVILEGES;\n");
     s
@@ -205,19 +218,17 @@ fn postgresql(db: &Database) -> String {
             pg_str(c.password.expose())
         );
     }
-    let mut created: Vec<&str> = Vec::new();
-    for d in &dbs {
-        let (n, u) = (d.conn.name.as_str(), d.conn.username.as_str());
-        if !created.contains(&n) {
-            created.push(n);
-            let _ = writeln!(
-                s,
-                "SELECT 'CREATE DATABASE {} OWNER {}' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = {})\\gexec",
-                pg_ident(n).replace('\'', "''"),
-                pg_ident(u).replace('\'', "''"),
-                pg_str(n)
-            );
-        }
+    // Validation allows one user per PostgreSQL database: each pair is a database and its
+    // owner.
+    for c in placements(&dbs) {
+        let (n, u) = (c.name.as_str(), c.username.as_str());
+        let _ = writeln!(
+            s,
+            "SELECT 'CREATE DATABASE {} OWNER {}' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = {})\\gexec",
+            pg_ident(n).replace('\'', "''"),
+            pg_ident(u).replace('\'', "''"),
+            pg_str(n)
+        );
         let _ = writeln!(
             s,
             "GRANT ALL PRIVILEGES ON DATABASE {} TO {};",
@@ -227,18 +238,13 @@ fn postgresql(db: &Database) -> String {
     }
     // PostgreSQL 15+ lets only the database owner create tables in `public`: when an
     // administrator created the database before (another owner), its user needs the schema.
-    let mut granted: Vec<(&str, &str)> = Vec::new();
-    for d in &dbs {
-        let (n, u) = (d.conn.name.as_str(), d.conn.username.as_str());
-        if !granted.contains(&(n, u)) {
-            granted.push((n, u));
-            let _ = writeln!(
-                s,
-                "\\connect {}\nGRANT ALL ON SCHEMA public TO {};",
-                pg_ident(n),
-                pg_ident(u)
-            );
-        }
+    for c in placements(&dbs) {
+        let _ = writeln!(
+            s,
+            "\\connect {}\nGRANT ALL ON SCHEMA public TO {};",
+            pg_ident(&c.name),
+            pg_ident(&c.username)
+        );
     }
     s
 }
@@ -272,13 +278,8 @@ fn mssql(db: &Database) -> String {
             ms_ident(u)
         );
     }
-    let mut done: Vec<(&str, &str)> = Vec::new();
-    for d in &dbs {
-        let (n, u) = (d.conn.name.as_str(), d.conn.username.as_str());
-        if done.contains(&(n, u)) {
-            continue;
-        }
-        done.push((n, u));
+    for c in placements(&dbs) {
+        let (n, u) = (c.name.as_str(), c.username.as_str());
         let _ = writeln!(
             s,
             "USE {};\nIF USER_ID({}) IS NULL CREATE USER {} FOR LOGIN {};\nALTER ROLE db_owner ADD MEMBER {};\nGO",
@@ -298,20 +299,16 @@ fn oracle(db: &Database) -> String {
     // DEFINE OFF: SQL*Plus would read a `&` in a password as a substitution variable.
     let mut s = String::from("SET DEFINE OFF\nWHENEVER SQLERROR EXIT SQL.SQLCODE\n");
     let dbs = shared(db);
-    let mut done: Vec<(&str, &str)> = Vec::new();
+    let placements = placements(&dbs);
     for svc in distinct(dbs.iter().map(|d| d.conn.name.as_str())) {
         let _ = writeln!(
             s,
             "PROMPT Connecting to service {svc} as an administrator\nCONNECT system@//{}:{}/{svc}",
             db.host, db.port
         );
-        for d in dbs.iter().filter(|d| d.conn.name == svc) {
-            let u = d.conn.username.as_str();
-            if done.contains(&(svc, u)) {
-                continue;
-            }
-            done.push((svc, u));
-            let pw = d.conn.password.expose();
+        for c in placements.iter().filter(|c| c.name == svc) {
+            let u = c.username.as_str();
+            let pw = c.password.expose();
             let _ = writeln!(
                 s,
                 "DECLARE\n  n NUMBER;\nBEGIN\n  SELECT COUNT(*) INTO n FROM dba_users WHERE username = UPPER('{u}');\n  IF n = 0 THEN\n    EXECUTE IMMEDIATE 'CREATE USER {u} IDENTIFIED BY \"{}\"';\n  ELSE\n    EXECUTE IMMEDIATE 'ALTER USER {u} IDENTIFIED BY \"{}\"';\n  END IF;\nEND;\n/\nGRANT CREATE SESSION, CREATE TABLE, CREATE SEQUENCE, CREATE TRIGGER, CREATE VIEW, CREATE PROCEDURE TO {u};\nALTER USER {u} QUOTA UNLIMITED ON USERS;",

@@ -119,7 +119,8 @@ const COMMON_FILES: &[&str] = &["identity/identity.xml"];
 
 pub fn plan(d: &Deployment) -> Plan {
     let nodes: Vec<PlannedNode> = d.nodes.iter().map(|n| plan_node(d, n)).collect();
-    let (keys, certs) = pki_specs(d);
+    let load_balancers = load_balancers(d);
+    let (keys, certs) = pki_specs(d, &load_balancers);
     let links = nodes.iter().flat_map(wiring::links).collect();
     Plan {
         deployment: d.clone(),
@@ -127,7 +128,7 @@ pub fn plan(d: &Deployment) -> Plan {
         keys,
         certs,
         links,
-        load_balancers: load_balancers(d),
+        load_balancers,
     }
 }
 
@@ -391,20 +392,21 @@ pub fn nginx_view(d: &Deployment, lb: &LoadBalancerPlan) -> crate::view::LoadBal
     }
 }
 
-/// Which load balancers front a node: their host names go into the node's certificate.
-pub fn fronting_load_balancers(d: &Deployment, n: &Node) -> Vec<String> {
-    load_balancers(d)
-        .into_iter()
+/// Which of `lbs` front a node: their host names go into the node's certificate.
+fn fronting_load_balancers<'a>(
+    lbs: &'a [LoadBalancerPlan],
+    n: &'a Node,
+) -> impl Iterator<Item = String> + 'a {
+    lbs.iter()
         .filter(|lb| {
             lb.routes
                 .iter()
                 .any(|r| r.backends.iter().any(|b| b.node == n.name))
         })
-        .map(|lb| lb.host)
-        .collect()
+        .map(|lb| lb.host.clone())
 }
 
-fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>) {
+fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpec>, Vec<CertSpec>) {
     let mut keys: Vec<KeySpec> = Vec::new();
     let mut certs = Vec::new();
     for n in &d.nodes {
@@ -417,7 +419,7 @@ fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>) {
         }
         let mut sans = vec![n.host.clone()];
         sans.extend(n.extra_names.iter().cloned());
-        sans.extend(fronting_load_balancers(d, n));
+        sans.extend(fronting_load_balancers(lbs, n));
         sans.push("localhost".to_string());
         dedup(&mut sans);
         certs.push(CertSpec {
@@ -429,16 +431,16 @@ fn pki_specs(d: &Deployment) -> (Vec<KeySpec>, Vec<CertSpec>) {
         });
     }
     // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
-    for lb in load_balancers(d) {
+    for lb in lbs {
         keys.push(KeySpec {
             id: lb.id.clone(),
             bits: d.tls.key_bits,
         });
         certs.push(CertSpec {
             id: lb.id.clone(),
-            key_id: lb.id,
+            key_id: lb.id.clone(),
             common_name: lb.host.clone(),
-            sans: vec![lb.host],
+            sans: vec![lb.host.clone()],
             validity_days: d.tls.validity_days,
         });
     }

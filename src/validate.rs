@@ -463,8 +463,8 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
     // PostgreSQL one database has one user: its owner creates the tables, which another user
     // could not read (MySQL and SQL Server grant the whole database to each user; on Oracle
     // each user is its own schema in the service).
+    let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
     if t == DbType::Postgresql {
-        let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
         for (i, (key, c)) in all.iter().enumerate() {
             if let Some((first, o)) = all[..i]
                 .iter()
@@ -482,7 +482,6 @@ fn check_database(db: &profile::Database, env: &Env, pr: &mut Problems) -> model
         }
     }
     if t != DbType::H2 {
-        let all = [("am", &d.am), ("um", &d.um), ("reg", &d.reg)];
         for (i, (key, c)) in all.iter().enumerate() {
             if let Some((first, _)) = all[..i].iter().find(|(_, o)| {
                 o.username == c.username && o.password.expose() != c.password.expose()

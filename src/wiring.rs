@@ -3,7 +3,7 @@
 //! Each function answers one question ("where does this node validate keys?") from the
 //! model alone, so a rule lives in exactly one place and the tests can pin it.
 use crate::model::{
-    Deployment, KmClient, Node, Pattern, Role, StoreFormat, SyncMode, UserStoreType,
+    Deployment, Endpoint, KmClient, Node, Pattern, Role, StoreFormat, SyncMode, UserStoreType,
 };
 use crate::plan::{gateway_manager, gateway_traffic, Link, PlannedNode, Product};
 use crate::ports::{self, at};
@@ -179,16 +179,18 @@ fn first_km(d: &Deployment) -> &Node {
 /// `https://<IS-KM or its load balancer>/services/`: AuthManager and APIKeyValidator.
 pub fn key_manager_services_url(d: &Deployment) -> String {
     match &d.key_manager.load_balancer {
-        Some(lb) => format!("https://{}:{}/services/", lb.host, lb.port),
-        None => {
-            let km = first_km(d);
-            format!("https://{}:{}/services/", km.host, at(ports::MGT_HTTPS, km))
-        }
+        Some(lb) => lb_services_url(lb),
+        None => services_url(first_km(d)),
     }
 }
 
 fn services_url(n: &Node) -> String {
     format!("https://{}:{}/services/", n.host, at(ports::MGT_HTTPS, n))
+}
+
+/// `https://<load balancer>:<port>/services/`: the admin services behind a load balancer.
+fn lb_services_url(lb: &Endpoint) -> String {
+    format!("https://{}:{}/services/", lb.host, lb.port)
 }
 
 fn user_store(d: &Deployment, n: &Node) -> UserStore {
@@ -359,7 +361,7 @@ fn store_urls(d: &Deployment, n: &Node) -> (String, String) {
         if n.role != Role::KeyManager {
             return (
                 format!("https://{}:{}/store", lb.host, lb.port),
-                format!("https://{}:{}/services/", lb.host, lb.port),
+                lb_services_url(lb),
             );
         }
     }
@@ -444,7 +446,7 @@ fn throttling(d: &Deployment, n: &Node) -> Throttling {
     let policy_deployer_url = match n.role {
         Role::AllInOne => services_url(n),
         Role::Publisher => match &d.tm_load_balancer {
-            Some(lb) => format!("https://{}:{}/services/", lb.host, lb.port),
+            Some(lb) => lb_services_url(lb),
             None => tms
                 .first()
                 .map(|t| services_url(t))

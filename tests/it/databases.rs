@@ -4,7 +4,7 @@
 //! can create tables in its databases, as the pack's table scripts need; a wrong password is
 //! refused; a second run of the script succeeds (it is safe to re-run), also over a database
 //! an administrator created before.
-use crate::cli_support::{free_port, Scratch};
+use crate::cli_support::{free_port, kmgen, Scratch};
 use std::fs;
 use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
@@ -68,17 +68,8 @@ host = "apim.example.com"
 /// The script kmgen writes for `db_type`, through the real build.
 fn script(db_type: &str, dir: &Scratch) -> PathBuf {
     dir.write("profile.toml", &profile(db_type));
-    let out = Command::new(env!("CARGO_BIN_EXE_kmgen"))
-        .current_dir(dir.path())
-        .args(["build", "profile.toml", "-o", "out"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let r = kmgen(dir.path(), &["build", "profile.toml", "-o", "out"], &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
     let path = dir.join(format!(
         "out/dbcheck/databases/{db_type}/create-databases.sql"
     ));
