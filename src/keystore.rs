@@ -17,29 +17,7 @@ use x509_parser::public_key::PublicKey;
 
 use crate::pki::{ip_from_bytes, modulus_bits};
 
-/// The keystore file format, as Carbon's `<Type>` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StoreFormat {
-    Jks,
-    Pkcs12,
-}
-
-impl StoreFormat {
-    /// File extension: `jks` or `p12`.
-    pub fn extension(&self) -> &'static str {
-        match self {
-            StoreFormat::Jks => "jks",
-            StoreFormat::Pkcs12 => "p12",
-        }
-    }
-    /// Java `KeyStore` type: `JKS` or `PKCS12`.
-    pub fn java_type(&self) -> &'static str {
-        match self {
-            StoreFormat::Jks => "JKS",
-            StoreFormat::Pkcs12 => "PKCS12",
-        }
-    }
-}
+pub use crate::model::StoreFormat;
 
 /// Iterations of the PKCS12 key derivation and MAC (the JDK's own default).
 const PKCS12_ITERATIONS: u32 = 10_000;

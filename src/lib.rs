@@ -1,25 +1,21 @@
 //! kmgen: one TOML profile in, a complete WSO2 API-M 2.6.0 + IS-KM 5.7.0 bundle out.
 //!
-//! The pipeline, one module per phase:
-//! `profile` (read TOML) → `validate` (profile → `model`, every problem at once) →
-//! `plan` (model → nodes, wiring, files, certificates; pure) → `render` (Tera, `view`) →
-//! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `bundle` (staging dir,
-//! manifest, atomic rename). `databases` writes the database creation script, `readme` the
-//! bundle README and the `plan` output.
+//! The pipeline, one module per phase, each importing only the ones above it:
+//! `model` (the validated deployment: types, secrets) → `diagnostic` (problems and how they
+//! are shown) → `topology` (shared facts: products, ports, load balancers, gateway manager) →
+//! `load` (read TOML, `profile` → `validate` → `model`) → `plan` (model → every output file
+//! of the bundle, typed; pure) → `render` (Tera templates, README, database scripts) →
+//! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `bundle` (bytes for each
+//! planned output, manifest, atomic write) → `error` → `run` (the commands) ← `cli`.
 pub mod bundle;
 pub mod cli;
-pub mod databases;
+pub mod diagnostic;
 pub mod error;
 pub mod keystore;
+pub mod load;
 pub mod model;
-pub mod net;
 pub mod pki;
 pub mod plan;
-pub mod ports;
-pub mod profile;
-pub mod readme;
 pub mod render;
 pub mod run;
-pub mod validate;
-pub mod view;
-pub mod wiring;
+pub mod topology;

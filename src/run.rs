@@ -1,16 +1,17 @@
 //! The pipeline behind each command, and the one place that prints and picks exit codes.
 use crate::cli::{Cli, Command, Format};
-use crate::error::{report_parse_error, report_problems, Error};
-use crate::{bundle, plan, readme, render, validate};
+use crate::error::Error;
+use crate::load::{load, validate};
+use crate::render::readme;
+use crate::{bundle, plan, render};
 use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
 /// Runs one command; returns the process exit code (0 ok, 1 profile or build error).
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match execute(cli, out, err) {
         Ok(()) => 0,
-        Err(Error::Profile(report)) => {
+        Err(Error::Load(crate::load::LoadError::Profile(report))) => {
             let _ = err.write_all(report.as_bytes());
             1
         }
@@ -83,7 +84,10 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
                         "  node {} ({}): {} files",
                         n.name,
                         n.role.as_str(),
-                        n.files.len() + 2
+                        p.outputs
+                            .iter()
+                            .filter(|o| o.node.as_deref() == Some(n.name.as_str()))
+                            .count()
                     );
                 }
             }
@@ -104,31 +108,6 @@ fn warn(err: &mut dyn Write, d: &crate::model::Deployment) {
     for w in validate::warnings(d) {
         let _ = writeln!(err, "warning: {w}");
     }
-}
-
-pub struct Loaded {
-    pub source: String,
-    pub deployment: crate::model::Deployment,
-}
-
-/// Reads, parses and validates a profile; every problem becomes one `Error::Profile` report.
-pub fn load(path: &Path) -> Result<Loaded, Error> {
-    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file = path.display().to_string();
-    let profile: crate::profile::Profile = toml::from_str(&source)
-        .map_err(|e| Error::Profile(report_parse_error(&file, &source, &e)))?;
-    let base_dir = path.parent().unwrap_or(Path::new("."));
-    let var = |name: &str| std::env::var(name).ok();
-    let env = validate::Env {
-        base_dir,
-        var: &var,
-    };
-    let deployment = validate::validate(&profile, &env)
-        .map_err(|problems| Error::Profile(report_problems(&file, &source, &problems)))?;
-    Ok(Loaded { source, deployment })
 }
 
 /// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.

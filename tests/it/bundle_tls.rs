@@ -19,7 +19,7 @@ pub fn build(profile: &str, case: &str) -> (Plan, PathBuf) {
         std::fs::copy(&f, dir.join("secrets").join(f.file_name().unwrap())).unwrap();
     }
     let bundle = golden_build(&dir, "profile.toml");
-    let loaded = kmgen::run::load(&dir.join("profile.toml")).unwrap();
+    let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
     (kmgen::plan::plan(&loaded.deployment), bundle)
 }
 

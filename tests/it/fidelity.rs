@@ -14,7 +14,24 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use kmgen::model::{Deployment, Role, UserStoreType};
-use kmgen::plan::{FileSpec, PlannedNode};
+use kmgen::plan::PlannedNode;
+
+/// One config file of a node: its template's name and its path in the node folder.
+#[derive(Debug, Clone)]
+struct FileSpec {
+    template: String,
+    output: String,
+}
+
+fn files(n: &PlannedNode) -> Vec<FileSpec> {
+    n.configs
+        .iter()
+        .map(|(t, path)| FileSpec {
+            template: t.name().to_string(),
+            output: path.clone(),
+        })
+        .collect()
+}
 use kmgen::render::Renderer;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
@@ -191,14 +208,14 @@ struct Case {
 }
 
 fn load_case(name: &str, path: &Path, renderer: &Renderer) -> Case {
-    let loaded = kmgen::run::load(path).unwrap_or_else(|e| panic!("profile {name}: {e:?}"));
+    let loaded = kmgen::load::load(path).unwrap_or_else(|e| panic!("profile {name}: {e:?}"));
     let plan = kmgen::plan::plan(&loaded.deployment);
     let rendered = plan
         .nodes
         .iter()
         .map(|n| {
-            n.files
-                .iter()
+            files(n)
+                .into_iter()
                 .map(|f| {
                     let text = renderer
                         .render(&f.template, &n.view)
@@ -1223,9 +1240,8 @@ fn a_dropped_stock_element_is_reported() {
     let mut stock = Stock::new(dir);
     let c = case("h2-jdbc-jwt-pkcs12");
     let (n, text) = rendered(c, Role::AllInOne, "repository/conf/carbon.xml");
-    let f = &n
-        .files
-        .iter()
+    let f = &files(n)
+        .into_iter()
         .find(|f| f.output.ends_with("/carbon.xml"))
         .unwrap();
     let theirs = stock

@@ -4,9 +4,9 @@ use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use kmgen::error::{report_parse_error, report_problems};
-use kmgen::profile::Profile;
-use kmgen::validate::{validate, Env};
+use kmgen::diagnostic::{report_parse_error, report_problems};
+use kmgen::load::profile::Profile;
+use kmgen::load::validate::{validate, Env};
 
 use crate::cli_support::repo;
 

@@ -51,7 +51,7 @@ pub fn seed_fixture_keys(out_dir: &Path, deployment: &str) {
 
 /// Builds `profile` (a file in `dir`) into `dir/out` with the golden clock and fixture keys.
 pub fn golden_build(dir: &Path, profile: &str) -> PathBuf {
-    let loaded = kmgen::run::load(&dir.join(profile)).expect("golden profile is valid");
+    let loaded = kmgen::load::load(&dir.join(profile)).expect("golden profile is valid");
     let out = dir.join("out");
     seed_fixture_keys(&out, &loaded.deployment.name);
     // Keys no spec wants any more would read as a rotation: keep only the ones the plan uses.
@@ -274,7 +274,7 @@ fn run_case(case: &str) {
         copy_tree(&secrets, &dir.join("secrets"), "");
     }
     let bundle = golden_build(&dir, "profile.toml");
-    let loaded = kmgen::run::load(&dir.join("profile.toml")).unwrap();
+    let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
     let tls = &loaded.deployment.tls;
     let actual = snapshot(
         &bundle,

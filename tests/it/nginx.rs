@@ -146,7 +146,7 @@ impl Nginx {
                         .parse()
                         .unwrap();
                     let here = free_port();
-                    listens.insert((lb.id.clone(), port), here);
+                    listens.insert((lb.id.to_string(), port), here);
                     out.push_str(&line.replace(
                         &format!("listen {port}"),
                         &format!("listen 127.0.0.1:{here}"),
@@ -258,11 +258,11 @@ fn through_every_https_route(profile: &str, case: &str) {
     let mut expect = Vec::new();
     for lb in &plan.load_balancers {
         for r in lb.routes.iter().filter(|r| r.scheme == "https") {
-            let port = nginx.listens[&(lb.id.clone(), r.listen)];
+            let port = nginx.listens[&(lb.id.to_string(), r.listen)];
             // Twice per backend, so round robin reaches each node at least once.
             for _ in 0..2 * r.backends.len() {
                 cases.push((port, lb.host.clone()));
-                expect.push((lb.id.clone(), r.backends.clone()));
+                expect.push((lb.id, r.backends.clone()));
             }
         }
     }
@@ -292,7 +292,7 @@ fn through_every_https_route(profile: &str, case: &str) {
     }
     let nginx = Nginx::start(&plan, &bad_bundle, &bad, &nodes);
     let lb = &plan.load_balancers[0];
-    let port = nginx.listens[&(lb.id.clone(), lb.routes[0].listen)];
+    let port = nginx.listens[&(lb.id.to_string(), lb.routes[0].listen)];
     let lines = fetch(&plan, &truststore, &[(port, lb.host.clone())]);
     assert!(
         lines[0].starts_with("FAIL ") && lines[0].contains(" 502 "),

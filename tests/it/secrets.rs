@@ -316,8 +316,8 @@ fn parse_errors_next_to_secrets_do_not_show_them() {
 
 #[test]
 fn secret_debug_is_redacted() {
+    use kmgen::load::profile::Secret as ProfileSecret;
     use kmgen::model::Secret as ModelSecret;
-    use kmgen::profile::Secret as ProfileSecret;
     let literal = ProfileSecret::literal(ADMIN);
     assert_eq!(format!("{literal:?}"), "Secret(<redacted>)");
     assert!(!format!("{literal:#?}").contains(ADMIN));
@@ -328,14 +328,14 @@ fn secret_debug_is_redacted() {
 
     // And through the whole profile and the validated model.
     let text = profile(true, false);
-    let parsed: kmgen::profile::Profile = toml::from_str(&text).unwrap();
+    let parsed: kmgen::load::profile::Profile = toml::from_str(&text).unwrap();
     let dir = setup(true, false);
     let var = |name: &str| (name == KS_VAR).then(|| KEYSTORE.to_string());
-    let env = kmgen::validate::Env {
+    let env = kmgen::load::validate::Env {
         base_dir: dir.path(),
         var: &var,
     };
-    let model = kmgen::validate::validate(&parsed, &env).expect("valid profile");
+    let model = kmgen::load::validate::validate(&parsed, &env).expect("valid profile");
     assert_no_secret("Debug of Profile", &format!("{parsed:?}"), true);
     assert_no_secret("Debug of Deployment", &format!("{model:#?}"), true);
     let plan = kmgen::plan::plan(&model);
@@ -365,9 +365,9 @@ fn masking_keeps_only_the_delimiters() {
         "key_alias = \"a'b\"\n",
     );
     // (`'''x"y''''` is TOML for the literal `x"y'`: the closing `'''` follows the fourth `'`.)
-    assert_eq!(kmgen::error::mask_secrets(src), want);
+    assert_eq!(kmgen::diagnostic::mask_secrets(src), want);
     // Not TOML: the line fallback masks the same way.
     let broken = format!("{src}= oops\n");
-    let masked = kmgen::error::mask_secrets(&broken);
+    let masked = kmgen::diagnostic::mask_secrets(&broken);
     assert!(masked.starts_with(want), "{masked}");
 }

@@ -15,7 +15,7 @@ fn load(toml: &str) -> Plan {
     std::fs::create_dir_all(&dir).unwrap();
     let path: PathBuf = dir.join("profile.toml");
     std::fs::write(&path, toml).unwrap();
-    let loaded = match kmgen::run::load(&path) {
+    let loaded = match kmgen::load::load(&path) {
         Ok(l) => l,
         Err(e) => panic!("profile should be valid: {e}"),
     };
@@ -36,14 +36,14 @@ fn file(p: &Plan, node: &str, output: &str) -> String {
         .iter()
         .find(|n| n.name == node)
         .unwrap_or_else(|| panic!("no node {node}"));
-    let f = n
-        .files
+    let (template, _) = n
+        .configs
         .iter()
-        .find(|f| f.output == output)
+        .find(|(_, path)| path == output)
         .unwrap_or_else(|| panic!("{node} has no {output}"));
     Renderer::new(None)
         .unwrap()
-        .render(&f.template, &n.view)
+        .render(template.name(), &n.view)
         .unwrap()
 }
 
@@ -614,7 +614,7 @@ const DISTRIBUTED_HA: &str = include_str!("../../profiles/distributed-ha.toml");
 
 fn distributed_ha() -> Plan {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles/distributed-ha.toml");
-    let loaded = kmgen::run::load(&dir).unwrap();
+    let loaded = kmgen::load::load(&dir).unwrap();
     assert!(DISTRIBUTED_HA.contains("gateway-manager"));
     plan(&loaded.deployment)
 }
@@ -698,7 +698,11 @@ fn publisher_deploys_policies_to_the_traffic_manager_or_its_load_balancer() {
             "https://tm.acme.example:443/services/"
         );
     }
-    let lb = p.load_balancers.iter().find(|l| l.id == "lb-tm").unwrap();
+    let lb = p
+        .load_balancers
+        .iter()
+        .find(|l| l.id.as_str() == "lb-tm")
+        .unwrap();
     let behind: Vec<_> = lb.routes[0]
         .backends
         .iter()
@@ -744,7 +748,7 @@ host = "gw.acme.example"
         text(&am, &format!("{deployer}/ServiceURL")),
         "https://tm1.acme.example:9445/services/"
     );
-    assert!(p.load_balancers.iter().all(|l| l.id != "lb-tm"));
+    assert!(p.load_balancers.iter().all(|l| l.id.as_str() != "lb-tm"));
 }
 
 #[test]
@@ -752,12 +756,13 @@ fn traffic_manager_runs_the_tm_variants_and_no_shared_database() {
     let p = distributed_ha();
     let tm = p.nodes.iter().find(|n| n.name == "tm-1").unwrap();
     let template = |out: &str| {
-        tm.files
+        tm.configs
             .iter()
-            .find(|f| f.output == out)
+            .find(|(_, path)| path == out)
             .unwrap()
-            .template
-            .clone()
+            .0
+            .name()
+            .to_string()
     };
     assert_eq!(
         template("repository/conf/registry.xml"),

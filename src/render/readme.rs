@@ -1,6 +1,7 @@
 //! The bundle's README.md and the `plan` report: topology, ports, wiring, start order.
 use crate::model::Role;
-use crate::plan::{start_rank, Plan, PlannedNode};
+use crate::plan::{Plan, PlannedNode};
+use crate::topology::start_rank;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -13,7 +14,7 @@ pub struct PlanReport<'a> {
     pub is_km_version: &'a str,
     pub nodes: Vec<NodeReport<'a>>,
     pub links: &'a [crate::plan::Link],
-    pub load_balancers: &'a [crate::plan::LoadBalancerPlan],
+    pub load_balancers: &'a [crate::topology::LoadBalancerPlan],
     pub start_order: Vec<&'a str>,
 }
 
@@ -57,7 +58,7 @@ pub fn report(plan: &Plan) -> PlanReport<'_> {
                     .map(|(name, port)| PortReport { name, port: *port })
                     .collect(),
                 start_command: &n.start_command,
-                files: n.files.iter().map(|f| f.output.as_str()).collect(),
+                files: n.configs.iter().map(|(_, path)| path.as_str()).collect(),
             })
             .collect(),
         links: &plan.links,
@@ -259,9 +260,9 @@ pub fn render(plan: &Plan) -> String {
             d.database.host,
             d.database.port,
             d.database.db_type.as_str(),
-            crate::databases::admin_command(&d.database)
+            super::databases::admin_command(&d.database)
         );
-        for step in crate::databases::table_steps(&d.database) {
+        for step in super::databases::table_steps(&d.database) {
             let _ = writeln!(s, "   - {step}");
         }
     }
@@ -272,7 +273,7 @@ pub fn render(plan: &Plan) -> String {
 
 fn pack_name(n: &PlannedNode) -> &'static str {
     match n.product {
-        crate::plan::Product::Apim => "wso2am-2.6.0",
-        crate::plan::Product::IsKm => "wso2is-km-5.7.0",
+        crate::topology::Product::Apim => "wso2am-2.6.0",
+        crate::topology::Product::IsKm => "wso2is-km-5.7.0",
     }
 }

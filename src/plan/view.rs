@@ -310,5 +310,5 @@ pub struct NginxRoute {
     pub upstream: String,
     /// `ip_hash` session affinity (the doc requires it for Publisher, Store and Key Manager).
     pub sticky: bool,
-    pub backends: Vec<crate::plan::Backend>,
+    pub backends: Vec<crate::topology::Backend>,
 }

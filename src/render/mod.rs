@@ -1,5 +1,8 @@
 //! Render phase: Tera templates (embedded, overridable by name) × node views → file contents.
-use crate::view::NodeView;
+pub mod databases;
+pub mod readme;
+
+use crate::plan::view::NodeView;
 use std::path::Path;
 use tera::{Context, Tera};
 

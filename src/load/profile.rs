@@ -3,6 +3,10 @@
 //! Every table is `deny_unknown_fields` and every key has the default of the stock packs, so a
 //! profile of only `[deployment]` and `[[node]]` is complete. Values here are still unchecked:
 //! `validate` turns a `Profile` into a `model::Deployment`.
+pub use crate::model::{
+    DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat, SyncMode,
+    UserStoreType,
+};
 use serde::{de, Deserialize, Deserializer};
 use std::fmt;
 
@@ -53,24 +57,6 @@ fn default_is_km_version() -> String {
     "5.7.0".into()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Pattern {
-    HybridSingleNode,
-    HybridActiveActive,
-    Distributed,
-}
-
-impl Pattern {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Pattern::HybridSingleNode => "hybrid-single-node",
-            Pattern::HybridActiveActive => "hybrid-active-active",
-            Pattern::Distributed => "distributed",
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Admin {
@@ -118,22 +104,6 @@ impl Default for Tls {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StoreFormat {
-    #[default]
-    Jks,
-    Pkcs12,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeySharing {
-    #[default]
-    PerProduct,
-    Deployment,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Database {
@@ -155,29 +125,6 @@ impl Default for Database {
             am: DbCredentials::default(),
             um: DbCredentials::default(),
             reg: DbCredentials::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DbType {
-    #[default]
-    H2,
-    Mysql,
-    Postgresql,
-    Mssql,
-    Oracle,
-}
-
-impl DbType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DbType::H2 => "h2",
-            DbType::Mysql => "mysql",
-            DbType::Postgresql => "postgresql",
-            DbType::Mssql => "mssql",
-            DbType::Oracle => "oracle",
         }
     }
 }
@@ -204,29 +151,12 @@ pub struct UserStore {
     pub group_search_base: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum UserStoreType {
-    #[default]
-    Jdbc,
-    EmbeddedLdap,
-    Ldap,
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeyManager {
     pub client: KmClient,
     pub encrypt_oauth_keys: bool,
     pub load_balancer: Option<LoadBalancer>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KmClient {
-    #[default]
-    Ws,
-    Thrift,
 }
 
 /// `{ host = "...", port = 443 }`.
@@ -265,38 +195,12 @@ impl Default for Jwt {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub enum SignatureAlgorithm {
-    #[default]
-    #[serde(rename = "SHA256withRSA")]
-    Sha256WithRsa,
-    #[serde(rename = "NONE")]
-    None,
-}
-
-impl SignatureAlgorithm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignatureAlgorithm::Sha256WithRsa => "SHA256withRSA",
-            SignatureAlgorithm::None => "NONE",
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Gateway {
     pub hazelcast: bool,
     pub sync: SyncMode,
     pub load_balancer: Option<GatewayLoadBalancer>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SyncMode {
-    #[default]
-    Nfs,
-    Rsync,
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,58 +238,6 @@ pub struct Node {
     pub port_offset: i64,
     #[serde(default)]
     pub extra_names: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    KeyManager,
-    AllInOne,
-    Publisher,
-    Store,
-    TrafficManager,
-    Gateway,
-    GatewayManager,
-    GatewayWorker,
-}
-
-impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::KeyManager,
-        Role::AllInOne,
-        Role::Publisher,
-        Role::Store,
-        Role::TrafficManager,
-        Role::Gateway,
-        Role::GatewayManager,
-        Role::GatewayWorker,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::KeyManager => "key-manager",
-            Role::AllInOne => "all-in-one",
-            Role::Publisher => "publisher",
-            Role::Store => "store",
-            Role::TrafficManager => "traffic-manager",
-            Role::Gateway => "gateway",
-            Role::GatewayManager => "gateway-manager",
-            Role::GatewayWorker => "gateway-worker",
-        }
-    }
-
-    /// IS-KM nodes run the prepackaged Identity Server; every other role runs API-M.
-    pub fn is_key_manager(self) -> bool {
-        self == Role::KeyManager
-    }
-
-    /// Roles that serve API traffic (NIO 8243/8280) and take part in gateway clustering.
-    pub fn is_gateway(self) -> bool {
-        matches!(
-            self,
-            Role::AllInOne | Role::Gateway | Role::GatewayManager | Role::GatewayWorker
-        )
-    }
 }
 
 /// A secret value: a literal string, `{ env = "VAR" }` or `{ file = "path" }`.

@@ -24,25 +24,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-/// One primary key pair the deployment needs (`apim`, `is-km`, `deployment`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeySpec {
-    pub id: String,
-    /// RSA modulus size: 2048, 3072 or 4096.
-    pub bits: u32,
-}
-
-/// One certificate to issue (one per node) on one of the key pairs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertSpec {
-    /// The node name; also the file name `certs/<id>.crt.pem`.
-    pub id: String,
-    pub key_id: String,
-    pub common_name: String,
-    /// DNS names or IP addresses, in the order they are written.
-    pub sans: Vec<String>,
-    pub validity_days: u32,
-}
+pub use crate::plan::{CertSpec, KeySpec};
 
 /// A private key with its PEM text. `Debug` never shows the key.
 pub struct KeyMaterial {

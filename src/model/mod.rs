@@ -1,7 +1,9 @@
 //! Validated model: the deployment after every check passed, secrets resolved.
 //!
 //! Types here can only be built by `validate`, so the planner never re-checks anything.
-pub use crate::profile::{
+mod kinds;
+
+pub use kinds::{
     DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat, SyncMode,
     UserStoreType,
 };

@@ -2,56 +2,15 @@
 //!
 //! Nothing here stops at the first problem: each check pushes onto `Problems` and carries on
 //! with a placeholder, so an operator sees the whole list at once.
-use crate::model::{self, Deployment, Endpoint, Node, Secret};
-use crate::profile::{
+use crate::diagnostic::{Problem, Problems};
+use crate::load::net;
+use crate::load::profile::{
     self, DbType, KeySharing, KmClient, Pattern, Profile, Role, SyncMode, UserStoreType,
 };
-use crate::{net, ports};
+use crate::model::{self, Deployment, Endpoint, Node, Secret};
+use crate::topology::{self, ports};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// One thing wrong with a profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Key path, e.g. `node[1].port_offset`.
-    pub path: String,
-    pub message: String,
-    pub help: String,
-    /// Where the source excerpt points when `path` is not in the file (a table the profile
-    /// lacks): the key that makes it needed, e.g. the second node of a role.
-    pub anchor: Option<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<Problem>);
-
-impl Problems {
-    pub fn push(
-        &mut self,
-        path: impl Into<String>,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.0.push(Problem {
-            path: path.into(),
-            message: message.into(),
-            help: help.into(),
-            anchor: None,
-        });
-    }
-
-    /// A problem about a key the profile may lack, shown at `anchor` when it does.
-    pub fn push_at(
-        &mut self,
-        path: impl Into<String>,
-        anchor: Option<String>,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.push(path, message, help);
-        self.0.last_mut().expect("just pushed").anchor = anchor;
-    }
-}
 
 /// Where secrets and `extra_trusted` files are looked up.
 pub struct Env<'a> {
@@ -821,7 +780,7 @@ fn check_ports(d: &Deployment, pr: &mut Problems) {
     // A load balancer's listening ports must be free on its host: of nodes that share the
     // host, and of the other load balancers (two on one name would need one nginx `server`).
     let mut lb_taken: BTreeMap<(String, u32), String> = BTreeMap::new();
-    for lb in crate::plan::load_balancers(d) {
+    for lb in topology::load_balancers(d) {
         for r in &lb.routes {
             // `gateway.load_balancer.https_port` → `gateway.load_balancer`.
             let table = r.key.rsplit_once('.').map_or(r.key, |(t, _)| t);

@@ -1,0 +1,52 @@
+//! `manifest.json`: every file of the bundle with its digest, node and kind; no secrets.
+use crate::plan::{Output, Plan};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    tool: &'static str,
+    version: &'static str,
+    deployment: &'a str,
+    pattern: &'static str,
+    profile_sha256: &'a str,
+    files: Vec<ManifestEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct ManifestEntry<'a> {
+    path: &'a str,
+    sha256: String,
+    node: Option<&'a str>,
+    kind: &'a str,
+}
+
+/// The manifest of `files` (every output before it, in plan order).
+pub fn manifest(plan: &Plan, files: &[(&Output, Vec<u8>)], profile_digest: &str) -> Vec<u8> {
+    let m = Manifest {
+        tool: "kmgen",
+        version: env!("CARGO_PKG_VERSION"),
+        deployment: &plan.deployment.name,
+        pattern: plan.deployment.pattern.as_str(),
+        profile_sha256: profile_digest,
+        files: files
+            .iter()
+            .map(|(o, bytes)| ManifestEntry {
+                path: &o.path,
+                sha256: sha256_hex(bytes),
+                node: o.node.as_deref(),
+                kind: o.kind.as_str(),
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_vec_pretty(&m).expect("manifest serializes");
+    s.push(b'\n');
+    s
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

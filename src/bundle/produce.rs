@@ -1,0 +1,158 @@
+//! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
+use crate::error::Error;
+use crate::keystore;
+use crate::pki::Pki;
+use crate::plan::{nginx_view, Output, Plan, Source};
+use crate::render::{databases, readme, Renderer};
+use std::fs;
+use std::path::Path;
+
+/// Everything the outputs are made from, beyond the plan.
+pub struct Inputs<'a> {
+    pub plan: &'a Plan,
+    pub renderer: &'a Renderer,
+    pub pki: &'a Pki,
+    /// The bundle as it is on disk now (its stores are kept when their entries are equal).
+    pub previous: &'a Path,
+}
+
+/// Produces the bytes of every output but the manifest and the marker, in plan order.
+pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Error> {
+    let truststore = truststore(inputs)?;
+    let mut out = Vec::new();
+    for o in &inputs.plan.outputs {
+        let tls = &inputs.plan.deployment.tls;
+        let bytes = match &o.source {
+            Source::Manifest | Source::Marker => continue,
+            Source::Truststore { .. } => {
+                let password = tls.truststore_password.expose();
+                keep_unchanged(inputs, o, truststore.clone(), password)
+            }
+            Source::Keystore { node } => {
+                let password = tls.keystore_password.expose();
+                keep_unchanged(inputs, o, keystore(inputs, *node)?, password)
+            }
+            source => bytes(inputs, source)?,
+        };
+        out.push((o, bytes));
+    }
+    Ok(out)
+}
+
+fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
+    let Inputs {
+        plan,
+        renderer,
+        pki,
+        ..
+    } = inputs;
+    let d = &plan.deployment;
+    let lb = |i: usize| &plan.load_balancers[i];
+    let pem = |id: &str| {
+        pki.cert(id)
+            .expect("planned certificate")
+            .pem
+            .as_bytes()
+            .to_vec()
+    };
+    let key_pem = |id: &str| pki.key(id).expect("planned key").pem().as_bytes().to_vec();
+    Ok(match source {
+        Source::NodeConfig { node, template } => {
+            let n = &plan.nodes[*node];
+            renderer.render(template.name(), &n.view)?.into_bytes()
+        }
+        Source::Key { id } => key_pem(id),
+        Source::Certificate { id } => pem(id),
+        Source::NginxConfig { lb: i } => {
+            let view = nginx_view(d, lb(*i));
+            let name = crate::plan::TemplateId::Nginx.name();
+            renderer.render_ctx(name, &view)?.into_bytes()
+        }
+        Source::LoadBalancerCertificate { lb: i } => pem(lb(*i).id.as_str()),
+        Source::LoadBalancerKey { lb: i } => key_pem(lb(*i).id.as_str()),
+        Source::LoadBalancerBackends { lb: i } => {
+            let mut nodes: Vec<&str> = Vec::new();
+            for b in lb(*i).routes.iter().flat_map(|r| &r.backends) {
+                if !nodes.contains(&b.node.as_str()) {
+                    nodes.push(&b.node);
+                }
+            }
+            nodes.iter().flat_map(|n| pem(n)).collect()
+        }
+        Source::DatabaseScript => databases::script(&d.name, &d.database)
+            .expect("planned only for a database server")
+            .1
+            .into_bytes(),
+        Source::Readme => readme::render(plan).into_bytes(),
+        Source::Keystore { .. } | Source::Truststore { .. } | Source::Manifest | Source::Marker => {
+            unreachable!("produced by `produce` and `bundle`")
+        }
+    })
+}
+
+/// The truststore every node shares: every certificate of the deployment, the load
+/// balancers', `extra_trusted`, and the Mozilla roots on request.
+fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
+    let d = &inputs.plan.deployment;
+    let mut trusted: Vec<(String, Vec<u8>)> = Vec::new();
+    for (id, cert) in inputs.pki.certs() {
+        trusted.push((id.to_string(), cert.der.clone()));
+    }
+    for (i, extra) in d.tls.extra_trusted.iter().enumerate() {
+        for (j, der) in extra.certificates.iter().enumerate() {
+            trusted.push((format!("extra-{i}-{j}"), der.clone()));
+        }
+    }
+    if d.tls.public_roots {
+        trusted.extend(keystore::mozilla_roots());
+    }
+    let password = d.tls.truststore_password.expose();
+    keystore::trust_store(d.tls.format, &trusted, password).map_err(|source| Error::Store {
+        node: inputs
+            .plan
+            .nodes
+            .first()
+            .map(|n| n.name.clone())
+            .unwrap_or_default(),
+        what: "truststore",
+        source,
+    })
+}
+
+/// A node's keystore: its primary key pair under `key_alias`, with its certificate.
+fn keystore(inputs: &Inputs, node: usize) -> Result<Vec<u8>, Error> {
+    let d = &inputs.plan.deployment;
+    let n = &inputs.plan.nodes[node];
+    let cert = inputs.pki.cert(&n.name).expect("planned certificate");
+    let key = inputs.pki.key(&n.key_id).expect("planned key");
+    let password = d.tls.keystore_password.expose();
+    keystore::key_store(
+        d.tls.format,
+        &d.tls.key_alias,
+        key.pkcs8_der(),
+        &cert.der,
+        password,
+    )
+    .map_err(|source| Error::Store {
+        node: n.name.clone(),
+        what: "keystore",
+        source,
+    })
+}
+
+/// Stores carry random salts, so two builds of the same content differ byte for byte. When
+/// the previous bundle's store opens with the same password to exactly the same entries,
+/// its bytes are kept: a rebuild of an unchanged profile reproduces the bundle.
+fn keep_unchanged(inputs: &Inputs, o: &Output, new: Vec<u8>, password: &str) -> Vec<u8> {
+    let format = inputs.plan.deployment.tls.format;
+    let Ok(old) = fs::read(inputs.previous.join(&o.path)) else {
+        return new;
+    };
+    match (
+        keystore::decode(format, &old, password),
+        keystore::decode(format, &new, password),
+    ) {
+        (Ok(a), Ok(b)) if a == b => old,
+        _ => new,
+    }
+}

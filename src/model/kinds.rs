@@ -1,0 +1,173 @@
+//! The closed sets of the profile: patterns, roles, formats. Shared by the raw profile
+//! (`load::profile`, which deserializes them) and the validated model.
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    HybridSingleNode,
+    HybridActiveActive,
+    Distributed,
+}
+
+impl Pattern {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pattern::HybridSingleNode => "hybrid-single-node",
+            Pattern::HybridActiveActive => "hybrid-active-active",
+            Pattern::Distributed => "distributed",
+        }
+    }
+}
+
+/// The keystore file format (`[tls] format`), as Carbon's `<Type>` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreFormat {
+    #[default]
+    Jks,
+    Pkcs12,
+}
+
+impl StoreFormat {
+    /// File extension: `jks` or `p12`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            StoreFormat::Jks => "jks",
+            StoreFormat::Pkcs12 => "p12",
+        }
+    }
+    /// Java `KeyStore` type: `JKS` or `PKCS12`.
+    pub fn java_type(self) -> &'static str {
+        match self {
+            StoreFormat::Jks => "JKS",
+            StoreFormat::Pkcs12 => "PKCS12",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeySharing {
+    #[default]
+    PerProduct,
+    Deployment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DbType {
+    #[default]
+    H2,
+    Mysql,
+    Postgresql,
+    Mssql,
+    Oracle,
+}
+
+impl DbType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbType::H2 => "h2",
+            DbType::Mysql => "mysql",
+            DbType::Postgresql => "postgresql",
+            DbType::Mssql => "mssql",
+            DbType::Oracle => "oracle",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserStoreType {
+    #[default]
+    Jdbc,
+    EmbeddedLdap,
+    Ldap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KmClient {
+    #[default]
+    Ws,
+    Thrift,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum SignatureAlgorithm {
+    #[default]
+    #[serde(rename = "SHA256withRSA")]
+    Sha256WithRsa,
+    #[serde(rename = "NONE")]
+    None,
+}
+
+impl SignatureAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::Sha256WithRsa => "SHA256withRSA",
+            SignatureAlgorithm::None => "NONE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    #[default]
+    Nfs,
+    Rsync,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    KeyManager,
+    AllInOne,
+    Publisher,
+    Store,
+    TrafficManager,
+    Gateway,
+    GatewayManager,
+    GatewayWorker,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::KeyManager,
+        Role::AllInOne,
+        Role::Publisher,
+        Role::Store,
+        Role::TrafficManager,
+        Role::Gateway,
+        Role::GatewayManager,
+        Role::GatewayWorker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::KeyManager => "key-manager",
+            Role::AllInOne => "all-in-one",
+            Role::Publisher => "publisher",
+            Role::Store => "store",
+            Role::TrafficManager => "traffic-manager",
+            Role::Gateway => "gateway",
+            Role::GatewayManager => "gateway-manager",
+            Role::GatewayWorker => "gateway-worker",
+        }
+    }
+
+    /// IS-KM nodes run the prepackaged Identity Server; every other role runs API-M.
+    pub fn is_key_manager(self) -> bool {
+        self == Role::KeyManager
+    }
+
+    /// Roles that serve API traffic (NIO 8243/8280) and take part in gateway clustering.
+    pub fn is_gateway(self) -> bool {
+        matches!(
+            self,
+            Role::AllInOne | Role::Gateway | Role::GatewayManager | Role::GatewayWorker
+        )
+    }
+}

@@ -1,0 +1,199 @@
+//! The bundle as a list of typed outputs: every file kmgen writes, with its path, its kind,
+//! whether it holds a secret, and what produces its bytes. `bundle` only turns each into
+//! bytes and writes them; `kmgen plan` lists them.
+use crate::topology::LoadBalancerId;
+use serde::Serialize;
+
+/// An embedded template, by what it renders. The name is its path under `templates/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum TemplateId {
+    ApimCarbon,
+    ApimApiManager,
+    ApimUserMgt,
+    ApimRegistry,
+    ApimRegistryTm,
+    ApimMasterDatasources,
+    ApimAxis2,
+    ApimAxis2Tm,
+    ApimCatalinaServer,
+    ApimJndi,
+    IsKmCarbon,
+    IsKmApiManager,
+    IsKmUserMgt,
+    IsKmRegistry,
+    IsKmEmbeddedLdap,
+    IsKmMasterDatasources,
+    IsKmAxis2,
+    IsKmCatalinaServer,
+    /// `identity/identity.xml`: the IS 5.7.0 framework file both packs ship.
+    Identity,
+    /// `load-balancer/<id>.conf`.
+    Nginx,
+}
+
+impl TemplateId {
+    pub const ALL: [TemplateId; 20] = [
+        TemplateId::ApimCarbon,
+        TemplateId::ApimApiManager,
+        TemplateId::ApimUserMgt,
+        TemplateId::ApimRegistry,
+        TemplateId::ApimRegistryTm,
+        TemplateId::ApimMasterDatasources,
+        TemplateId::ApimAxis2,
+        TemplateId::ApimAxis2Tm,
+        TemplateId::ApimCatalinaServer,
+        TemplateId::ApimJndi,
+        TemplateId::IsKmCarbon,
+        TemplateId::IsKmApiManager,
+        TemplateId::IsKmUserMgt,
+        TemplateId::IsKmRegistry,
+        TemplateId::IsKmEmbeddedLdap,
+        TemplateId::IsKmMasterDatasources,
+        TemplateId::IsKmAxis2,
+        TemplateId::IsKmCatalinaServer,
+        TemplateId::Identity,
+        TemplateId::Nginx,
+    ];
+
+    /// The template's path under `templates/` (also its name for `--templates DIR`).
+    pub fn name(self) -> &'static str {
+        use TemplateId::*;
+        match self {
+            ApimCarbon => "apim-2.6.0/repository/conf/carbon.xml",
+            ApimApiManager => "apim-2.6.0/repository/conf/api-manager.xml",
+            ApimUserMgt => "apim-2.6.0/repository/conf/user-mgt.xml",
+            ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
+            ApimRegistryTm => "apim-2.6.0/repository/conf/registry_TM.xml",
+            ApimMasterDatasources => {
+                "apim-2.6.0/repository/conf/datasources/master-datasources.xml"
+            }
+            ApimAxis2 => "apim-2.6.0/repository/conf/axis2/axis2.xml",
+            ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
+            ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
+            ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
+            IsKmCarbon => "is-km-5.7.0/repository/conf/carbon.xml",
+            IsKmApiManager => "is-km-5.7.0/repository/conf/api-manager.xml",
+            IsKmUserMgt => "is-km-5.7.0/repository/conf/user-mgt.xml",
+            IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
+            IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
+            IsKmMasterDatasources => {
+                "is-km-5.7.0/repository/conf/datasources/master-datasources.xml"
+            }
+            IsKmAxis2 => "is-km-5.7.0/repository/conf/axis2/axis2.xml",
+            IsKmCatalinaServer => "is-km-5.7.0/repository/conf/tomcat/catalina-server.xml",
+            Identity => "common/repository/conf/identity/identity.xml",
+            Nginx => "load-balancer/nginx.conf",
+        }
+    }
+}
+
+/// What a file is, as the manifest names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    Config,
+    Keystore,
+    Truststore,
+    PrivateKey,
+    Certificate,
+    LoadBalancer,
+    DatabaseScript,
+    Readme,
+    Manifest,
+    Marker,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Config => "config",
+            FileKind::Keystore => "keystore",
+            FileKind::Truststore => "truststore",
+            FileKind::PrivateKey => "private-key",
+            FileKind::Certificate => "certificate",
+            FileKind::LoadBalancer => "load-balancer",
+            FileKind::DatabaseScript => "database-script",
+            FileKind::Readme => "readme",
+            FileKind::Manifest => "manifest",
+            FileKind::Marker => "marker",
+        }
+    }
+}
+
+/// What produces a file's bytes. Indexes point into `Plan::nodes` and
+/// `Plan::load_balancers`; ids into `Plan::keys` and `Plan::certs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "kebab-case")]
+pub enum Source {
+    /// A node's config file: its view rendered through a template.
+    NodeConfig {
+        node: usize,
+        template: TemplateId,
+    },
+    /// A node's keystore: its primary key pair and its certificate.
+    Keystore {
+        node: usize,
+    },
+    /// A node's truststore: every certificate the deployment trusts.
+    Truststore {
+        node: usize,
+    },
+    /// `pki/keys/<id>.key.pem`.
+    Key {
+        id: String,
+    },
+    /// `pki/certs/<id>.crt.pem`.
+    Certificate {
+        id: String,
+    },
+    /// `load-balancer/<id>.conf`, rendered from its view.
+    NginxConfig {
+        lb: usize,
+    },
+    /// `load-balancer/ssl/<id>.crt` and `.key`: the load balancer's own.
+    LoadBalancerCertificate {
+        lb: usize,
+    },
+    LoadBalancerKey {
+        lb: usize,
+    },
+    /// `load-balancer/ssl/<id>.backends.crt`: the certificates of the nodes behind it.
+    LoadBalancerBackends {
+        lb: usize,
+    },
+    /// `databases/<type>/create-databases.sql`.
+    DatabaseScript,
+    /// The bundle's `README.md`.
+    Readme,
+    /// `manifest.json`: every other file with its digest (written last).
+    Manifest,
+    /// `.kmgen-bundle`: marks a folder kmgen may replace.
+    Marker,
+}
+
+/// One file of the bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Output {
+    /// Path inside `OUT/<name>/`.
+    pub path: String,
+    pub kind: FileKind,
+    /// The node whose folder holds it.
+    pub node: Option<String>,
+    /// Holds a secret or a private key: written 0600.
+    pub private: bool,
+    #[serde(flatten)]
+    pub source: Source,
+}
+
+/// Present in every bundle kmgen writes; only such a folder is replaced without `--force`.
+pub const MARKER: &str = ".kmgen-bundle";
+
+/// The load balancer file names of `id`.
+pub fn lb_paths(id: LoadBalancerId) -> [String; 4] {
+    [
+        format!("load-balancer/{id}.conf"),
+        format!("load-balancer/ssl/{id}.crt"),
+        format!("load-balancer/ssl/{id}.key"),
+        format!("load-balancer/ssl/{id}.backends.crt"),
+    ]
+}

@@ -1,0 +1,87 @@
+//! The key pairs and certificates a deployment needs: one primary key pair per product (or
+//! one for the deployment), one certificate per node, one key and certificate per load
+//! balancer. `pki` generates or reuses them; the plan only says what they must be.
+use crate::model::Deployment;
+use crate::model::Node;
+use crate::topology::{key_id, LoadBalancerPlan};
+
+/// One primary key pair the deployment needs (`apim`, `is-km`, `deployment`), or a load
+/// balancer's own key (`lb-km`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    pub id: String,
+    /// RSA modulus size: 2048, 3072 or 4096.
+    pub bits: u32,
+}
+
+/// One certificate to issue (one per node and load balancer) on one of the key pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSpec {
+    /// The node name or load balancer id; also the file name `certs/<id>.crt.pem`.
+    pub id: String,
+    pub key_id: String,
+    pub common_name: String,
+    /// DNS names or IP addresses, in the order they are written.
+    pub sans: Vec<String>,
+    pub validity_days: u32,
+}
+
+/// Which of `lbs` front a node: their host names go into the node's certificate.
+fn fronting_load_balancers<'a>(
+    lbs: &'a [LoadBalancerPlan],
+    n: &'a Node,
+) -> impl Iterator<Item = String> + 'a {
+    lbs.iter()
+        .filter(|lb| {
+            lb.routes
+                .iter()
+                .any(|r| r.backends.iter().any(|b| b.node == n.name))
+        })
+        .map(|lb| lb.host.clone())
+}
+
+pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpec>, Vec<CertSpec>) {
+    let mut keys: Vec<KeySpec> = Vec::new();
+    let mut certs = Vec::new();
+    for n in &d.nodes {
+        let key = key_id(d, n.role);
+        if !keys.iter().any(|k| k.id == key) {
+            keys.push(KeySpec {
+                id: key.to_string(),
+                bits: d.tls.key_bits,
+            });
+        }
+        let mut sans = vec![n.host.clone()];
+        sans.extend(n.extra_names.iter().cloned());
+        sans.extend(fronting_load_balancers(lbs, n));
+        sans.push("localhost".to_string());
+        dedup(&mut sans);
+        certs.push(CertSpec {
+            id: n.name.clone(),
+            key_id: key.to_string(),
+            common_name: n.host.clone(),
+            sans,
+            validity_days: d.tls.validity_days,
+        });
+    }
+    // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
+    for lb in lbs {
+        keys.push(KeySpec {
+            id: lb.id.as_str().to_string(),
+            bits: d.tls.key_bits,
+        });
+        certs.push(CertSpec {
+            id: lb.id.as_str().to_string(),
+            key_id: lb.id.as_str().to_string(),
+            common_name: lb.host.clone(),
+            sans: vec![lb.host.clone()],
+            validity_days: d.tls.validity_days,
+        });
+    }
+    (keys, certs)
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = std::collections::BTreeSet::new();
+    v.retain(|s| seen.insert(s.clone()));
+}

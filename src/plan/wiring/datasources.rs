@@ -1,0 +1,62 @@
+//! `master-datasources.xml`: the shared databases a role uses.
+use crate::model::{Deployment, Role};
+use crate::plan::view::*;
+
+pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
+    let ds = |name: &'static str, description: &'static str, c: &crate::model::DbConnection| {
+        let (driver, validation_query) = driver(d.database.db_type);
+        DataSource {
+            name,
+            jndi: match name {
+                "WSO2AM_DB" => "jdbc/WSO2AM_DB",
+                "WSO2UM_DB" => "jdbc/WSO2UM_DB",
+                _ => "jdbc/WSO2REG_DB",
+            },
+            description,
+            url: c.url.clone(),
+            username: c.username.clone(),
+            password: c.password.expose().to_string(),
+            driver,
+            validation_query,
+        }
+    };
+    // understanding-distributed-deployment.md: the traffic manager uses none of the shared
+    // databases; every other role keeps all three (the gateway for multi-tenancy).
+    let uses = role != Role::TrafficManager;
+    Databases {
+        db_type: d.database.db_type.as_str(),
+        am: uses.then(|| {
+            ds(
+                "WSO2AM_DB",
+                "The datasource used for API Manager database",
+                &d.database.am,
+            )
+        }),
+        um: uses.then(|| {
+            ds(
+                "WSO2UM_DB",
+                "The datasource used for the user manager database",
+                &d.database.um,
+            )
+        }),
+        reg: uses.then(|| {
+            ds(
+                "WSO2REG_DB",
+                "The datasource used for the shared registry database",
+                &d.database.reg,
+            )
+        }),
+    }
+}
+
+/// JDBC driver class and validation query per database type.
+pub fn driver(t: crate::model::DbType) -> (&'static str, &'static str) {
+    use crate::model::DbType::*;
+    match t {
+        H2 => ("org.h2.Driver", "SELECT 1"),
+        Mysql => ("com.mysql.jdbc.Driver", "SELECT 1"),
+        Postgresql => ("org.postgresql.Driver", "SELECT 1"),
+        Mssql => ("com.microsoft.sqlserver.jdbc.SQLServerDriver", "SELECT 1"),
+        Oracle => ("oracle.jdbc.OracleDriver", "SELECT 1 FROM DUAL"),
+    }
+}

@@ -1,0 +1,130 @@
+//! Plan phase, continued: the wiring rules of SPEC section 4, one node's view at a time.
+//!
+//! Each function answers one question ("where does this node validate keys?") from the
+//! model alone, so a rule lives in exactly one place and the tests can pin it. One file per
+//! product file (or concern) the rules write into.
+mod api_manager;
+mod cluster;
+mod datasources;
+mod nginx;
+mod stock;
+mod throttling;
+mod user_store;
+
+pub use api_manager::revoke_api_url;
+pub use datasources::driver;
+pub use nginx::nginx_view;
+
+use crate::model::{Deployment, Endpoint, Node, Role};
+use crate::plan::view::*;
+use crate::topology::ports::{self, at};
+use crate::topology::Product;
+
+pub const PLAIN_TOKEN_PROCESSOR: &str =
+    "org.wso2.carbon.identity.oauth.tokenprocessor.PlainTextPersistenceProcessor";
+pub const ENCRYPTING_TOKEN_PROCESSOR: &str =
+    "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor";
+
+/// `/_system/config` target of each product: API-M and IS-KM must not share one.
+pub fn config_target(product: Product) -> &'static str {
+    match product {
+        Product::Apim => "/_system/apimconfig",
+        Product::IsKm => "/_system/iskmconfig",
+    }
+}
+
+pub fn view(
+    d: &Deployment,
+    n: &Node,
+    keystore: &str,
+    truststore: &str,
+    start_profile: Option<&'static str>,
+) -> NodeView {
+    let product = Product::of(n.role);
+    let store_type = d.tls.format.java_type();
+    let ks_pass = d.tls.keystore_password.expose().to_string();
+    NodeView {
+        product: product.as_str(),
+        role: n.role.as_str(),
+        start_profile,
+        node: NodeInfo {
+            name: n.name.clone(),
+            host: n.host.clone(),
+            port_offset: n.port_offset,
+        },
+        admin: Admin {
+            username: d.admin.username.clone(),
+            password: d.admin.password.expose().to_string(),
+        },
+        ports: Ports {
+            mgt_https: at(ports::MGT_HTTPS, n),
+            mgt_http: at(ports::MGT_HTTP, n),
+            nio_https: at(ports::NIO_HTTPS, n),
+            nio_http: at(ports::NIO_HTTP, n),
+            ldap: at(ports::LDAP, n),
+            thrift: at(ports::THRIFT, n),
+            tm_binary: at(ports::TM_BINARY, n),
+            tm_ssl: at(ports::TM_SSL, n),
+            jms: at(ports::JMS, n),
+            websocket: at(ports::WEBSOCKET, n),
+        },
+        tls: Tls {
+            keystore: KeyStoreRef {
+                location: keystore.to_string(),
+                store_type,
+                password: ks_pass.clone(),
+                key_alias: d.tls.key_alias.clone(),
+                key_password: ks_pass,
+            },
+            truststore: TrustStoreRef {
+                location: truststore.to_string(),
+                store_type,
+                password: d.tls.truststore_password.expose().to_string(),
+            },
+        },
+        db: datasources::databases(d, n.role),
+        registry: Registry {
+            mount: n.role != Role::TrafficManager,
+            cache_id: format!("{}@{}", d.database.reg.username, d.database.reg.url),
+            config_target: config_target(product),
+        },
+        user_store: user_store::user_store(d, n),
+        clustering: cluster::clustering(d, n),
+        proxy: cluster::proxy(d, n),
+        apim: api_manager::api_manager(d, n),
+        identity: Identity {
+            datasource: "jdbc/WSO2AM_DB",
+            token_persistence_processor: if d.key_manager.encrypt_oauth_keys {
+                ENCRYPTING_TOKEN_PROCESSOR
+            } else {
+                PLAIN_TOKEN_PROCESSOR
+            },
+            persist_access_token_alias: (product == Product::Apim).then_some("true"),
+            ask_password_admin_ui: product == Product::IsKm,
+        },
+        jndi: throttling::jndi(d, n),
+    }
+}
+
+pub(crate) fn first_km(d: &Deployment) -> &Node {
+    d.key_managers()
+        .next()
+        .expect("validated: at least one key-manager node")
+}
+
+/// `https://<IS-KM or its load balancer>/services/`: AuthManager and APIKeyValidator.
+pub fn key_manager_services_url(d: &Deployment) -> String {
+    match &d.key_manager.load_balancer {
+        Some(lb) => lb_services_url(lb),
+        None => services_url(first_km(d)),
+    }
+}
+
+pub(crate) fn services_url(n: &Node) -> String {
+    format!("https://{}:{}/services/", n.host, at(ports::MGT_HTTPS, n))
+}
+
+/// `https://<load balancer>:<port>/services/`: the admin services behind a load balancer.
+pub(crate) fn lb_services_url(lb: &Endpoint) -> String {
+    format!("https://{}:{}/services/", lb.host, lb.port)
+}

@@ -1,0 +1,181 @@
+//! The load balancers a profile declares: where each listens and which node ports it fronts.
+use super::ports::{self, at};
+use crate::model::{Deployment, Role};
+use serde::Serialize;
+
+/// Which load balancer: one per profile table that declares one. The id names its files
+/// (`load-balancer/<id>.conf`, `pki/keys/<id>.key.pem`), so node names may not take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum LoadBalancerId {
+    /// `[key_manager] load_balancer`: the IS-KM nodes.
+    #[serde(rename = "lb-km")]
+    KeyManager,
+    /// `[gateway] load_balancer`: API traffic.
+    #[serde(rename = "lb-gateway")]
+    Gateway,
+    /// `[apim] load_balancer`: the all-in-one nodes, or Publisher and Store.
+    #[serde(rename = "lb-apim")]
+    Apim,
+    /// `[traffic_manager] load_balancer`: the traffic managers.
+    #[serde(rename = "lb-tm")]
+    TrafficManager,
+}
+
+impl LoadBalancerId {
+    pub const ALL: [LoadBalancerId; 4] = [
+        LoadBalancerId::KeyManager,
+        LoadBalancerId::Gateway,
+        LoadBalancerId::Apim,
+        LoadBalancerId::TrafficManager,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadBalancerId::KeyManager => "lb-km",
+            LoadBalancerId::Gateway => "lb-gateway",
+            LoadBalancerId::Apim => "lb-apim",
+            LoadBalancerId::TrafficManager => "lb-tm",
+        }
+    }
+
+    /// Clients stick to one backend (session affinity), as proxy-server-and-load-balancer.md
+    /// asks for the Key Manager and the Publisher / Store web apps.
+    pub fn sticky(self) -> bool {
+        matches!(self, LoadBalancerId::KeyManager | LoadBalancerId::Apim)
+    }
+}
+
+impl std::fmt::Display for LoadBalancerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A load balancer of the profile: what it listens on and where it forwards. Its key and
+/// certificate are `pki/keys/<id>.key.pem` and `pki/certs/<id>.crt.pem`; every node trusts it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadBalancerPlan {
+    pub id: LoadBalancerId,
+    pub host: String,
+    pub routes: Vec<Route>,
+}
+
+/// One listening port of a load balancer and the node ports behind it (offsets applied).
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    /// The profile key that sets `listen` (for problems about it).
+    #[serde(skip)]
+    pub key: &'static str,
+    pub what: &'static str,
+    pub scheme: &'static str,
+    pub listen: u32,
+    pub backends: Vec<Backend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Backend {
+    pub node: String,
+    pub host: String,
+    pub port: u32,
+}
+
+/// Every load balancer the profile declares, in a fixed order (Key Manager, gateway, API-M
+/// front, traffic manager), each with the nodes it fronts.
+pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
+    let backends = |roles: &dyn Fn(Role) -> bool, port: u32| -> Vec<Backend> {
+        d.nodes
+            .iter()
+            .filter(|n| roles(n.role))
+            .map(|n| Backend {
+                node: n.name.clone(),
+                host: n.host.clone(),
+                port: at(port, n),
+            })
+            .collect()
+    };
+    let route = |key, what, scheme, listen: u16, roles: &dyn Fn(Role) -> bool, port| Route {
+        key,
+        what,
+        scheme,
+        listen: u32::from(listen),
+        backends: backends(roles, port),
+    };
+    let mut v = Vec::new();
+    if let Some(lb) = &d.key_manager.load_balancer {
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::KeyManager,
+            host: lb.host.clone(),
+            routes: vec![route(
+                "key_manager.load_balancer.port",
+                "Key Manager services and OAuth endpoints",
+                "https",
+                lb.port,
+                &|r| r == Role::KeyManager,
+                ports::MGT_HTTPS,
+            )],
+        });
+    }
+    if let Some(lb) = &d.gateway.load_balancer {
+        let traffic = |r: Role| r.is_gateway() && r != Role::GatewayManager;
+        let ws = u16::try_from(ports::WEBSOCKET).expect("9099 fits");
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::Gateway,
+            host: lb.host.clone(),
+            routes: vec![
+                route(
+                    "gateway.load_balancer.https_port",
+                    "API traffic",
+                    "https",
+                    lb.https_port,
+                    &traffic,
+                    ports::NIO_HTTPS,
+                ),
+                route(
+                    "gateway.load_balancer.http_port",
+                    "API traffic",
+                    "http",
+                    lb.http_port,
+                    &traffic,
+                    ports::NIO_HTTP,
+                ),
+                route(
+                    "gateway.load_balancer.host",
+                    "WebSocket APIs",
+                    "ws",
+                    ws,
+                    &traffic,
+                    ports::WEBSOCKET,
+                ),
+            ],
+        });
+    }
+    if let Some(lb) = &d.apim_load_balancer {
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::Apim,
+            host: lb.host.clone(),
+            routes: vec![route(
+                "apim.load_balancer.port",
+                "Publisher and Store web apps and services",
+                "https",
+                lb.port,
+                &|r| matches!(r, Role::AllInOne | Role::Publisher | Role::Store),
+                ports::MGT_HTTPS,
+            )],
+        });
+    }
+    if let Some(lb) = &d.tm_load_balancer {
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::TrafficManager,
+            host: lb.host.clone(),
+            routes: vec![route(
+                "traffic_manager.load_balancer.port",
+                "throttling policy deployment",
+                "https",
+                lb.port,
+                &|r| r == Role::TrafficManager,
+                ports::MGT_HTTPS,
+            )],
+        });
+    }
+    v
+}

@@ -1,0 +1,121 @@
+//! Topology: the shared facts of a deployment that validation and planning both read:
+//! which pack a role runs, how it starts, which node manages the gateways, where API
+//! traffic enters, which load balancers stand in front of which node ports.
+use crate::model::{Deployment, KeySharing, Node, Pattern, Role, SyncMode};
+use ports::at;
+use serde::Serialize;
+
+mod load_balancers;
+pub mod ports;
+
+pub use load_balancers::{load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, Route};
+
+/// Which product pack a node runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Product {
+    #[serde(rename = "apim")]
+    Apim,
+    #[serde(rename = "is-km")]
+    IsKm,
+}
+
+impl Product {
+    pub fn of(role: Role) -> Product {
+        if role.is_key_manager() {
+            Product::IsKm
+        } else {
+            Product::Apim
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Apim => "apim",
+            Product::IsKm => "is-km",
+        }
+    }
+    /// Template folder of the product version kmgen writes.
+    pub fn template_root(self) -> &'static str {
+        match self {
+            Product::Apim => "apim-2.6.0",
+            Product::IsKm => "is-km-5.7.0",
+        }
+    }
+    pub fn home(self) -> &'static str {
+        match self {
+            Product::Apim => "<APIM_HOME>",
+            Product::IsKm => "<IS_KM_HOME>",
+        }
+    }
+}
+
+/// The `-Dprofile` a role starts with (distributed-setup.md); `None` runs every component.
+pub fn start_profile(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Publisher => Some("api-publisher"),
+        Role::Store => Some("api-store"),
+        Role::TrafficManager => Some("traffic-manager"),
+        Role::GatewayManager => Some("gateway-manager"),
+        Role::GatewayWorker => Some("gateway-worker"),
+        Role::KeyManager | Role::AllInOne | Role::Gateway => None,
+    }
+}
+
+/// Start order: Key Managers first (the API-M nodes call them at start-up), then the
+/// traffic managers, the gateways (manager before workers), then Publisher and Store.
+pub fn start_rank(role: Role) -> u8 {
+    match role {
+        Role::KeyManager => 0,
+        Role::TrafficManager => 1,
+        Role::AllInOne | Role::Gateway | Role::GatewayManager => 2,
+        Role::GatewayWorker => 3,
+        Role::Publisher => 4,
+        Role::Store => 5,
+    }
+}
+
+/// The primary key pair a node uses: shared per product, or one for the whole deployment.
+pub fn key_id(d: &Deployment, role: Role) -> &'static str {
+    match d.tls.key_sharing {
+        KeySharing::Deployment => "deployment",
+        KeySharing::PerProduct => Product::of(role).as_str(),
+    }
+}
+
+/// The node that receives API deployments from the Publisher (gateway `ServerURL`): for the
+/// Key Manager's `APIGateway/ServerURL` (with Hazelcast) and the Publisher's environments.
+pub fn gateway_manager(d: &Deployment) -> Option<&Node> {
+    match d.pattern {
+        Pattern::HybridSingleNode | Pattern::HybridActiveActive => {
+            d.nodes_with(Role::AllInOne).next()
+        }
+        Pattern::Distributed => match d.gateway.sync {
+            SyncMode::Rsync => d
+                .nodes_with(Role::GatewayManager)
+                .next()
+                .or_else(|| d.nodes_with(Role::Gateway).next()),
+            SyncMode::Nfs => d.nodes_with(Role::Gateway).next(),
+        },
+    }
+}
+
+/// `https://host:port` of the API traffic entry point: the gateway load balancer, or the
+/// first node that serves API traffic.
+pub fn gateway_traffic(d: &Deployment) -> Option<(String, u32, u32)> {
+    if let Some(lb) = &d.gateway.load_balancer {
+        return Some((
+            lb.host.clone(),
+            u32::from(lb.https_port),
+            u32::from(lb.http_port),
+        ));
+    }
+    d.nodes
+        .iter()
+        .find(|n| n.role.is_gateway() && n.role != Role::GatewayManager)
+        .map(|n| {
+            (
+                n.host.clone(),
+                at(ports::NIO_HTTPS, n),
+                at(ports::NIO_HTTP, n),
+            )
+        })
+}
