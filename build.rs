@@ -31,7 +31,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
             walk(root, &path, files);
         } else if path
             .extension()
-            .is_some_and(|e| e == "xml" || e == "properties" || e == "conf")
+            .is_some_and(|e| e == "xml" || e == "properties" || e == "conf" || e == "md")
         {
             let rel = path.strip_prefix(root).expect("under root");
             files.push(rel.to_string_lossy().replace('\\', "/"));

@@ -1,10 +1,12 @@
 //! The pipeline behind each command, and the one place that prints and picks exit codes.
 use crate::cli::{Cli, Command, Format};
 use crate::error::Error;
+use crate::load::Loaded;
 use crate::load::{load, validate};
-use crate::render::readme;
+use crate::render::report;
 use crate::{bundle, plan, render};
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 /// Runs one command; returns the process exit code (0 ok, 1 profile or build error).
@@ -29,27 +31,26 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
     let started = Instant::now();
     match cli.command {
         Command::Check { profile } => {
-            let loaded = load(&profile)?;
-            plan::plan(&loaded.deployment);
-            warn(err, &loaded.deployment);
+            let (_, p) = prepare(&profile, err)?;
             let _ = writeln!(
                 out,
-                "{}: ok ({} nodes, {})",
+                "{}: ok ({} nodes, {}; {} files)",
                 profile.display(),
-                loaded.deployment.nodes.len(),
-                loaded.deployment.pattern.as_str()
+                p.nodes.len(),
+                p.deployment.pattern.as_str(),
+                p.outputs.len()
             );
         }
         Command::Plan { profile, format } => {
-            let loaded = load(&profile)?;
-            let p = plan::plan(&loaded.deployment);
+            let (_, p) = prepare(&profile, &mut std::io::sink())?;
             match format {
                 Format::Human => {
-                    let _ = out.write_all(readme::human(&p).as_bytes());
+                    let renderer = render::Renderer::new(None)?;
+                    let _ = out.write_all(report::human(&p, &renderer)?.as_bytes());
                 }
                 Format::Json => {
                     let json =
-                        serde_json::to_string_pretty(&readme::report(&p)).expect("plan serializes");
+                        serde_json::to_string_pretty(&report::report(&p)).expect("plan serializes");
                     let _ = writeln!(out, "{json}");
                 }
             }
@@ -62,9 +63,7 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             templates,
             verbose,
         } => {
-            let loaded = load(&profile)?;
-            warn(err, &loaded.deployment);
-            let p = plan::plan(&loaded.deployment);
+            let (loaded, p) = prepare(&profile, err)?;
             let renderer = render::Renderer::new(templates.as_deref())?;
             let opts = bundle::Options {
                 out_dir: &out_dir,
@@ -79,16 +78,10 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
                     let _ = writeln!(err, "  {line}");
                 }
                 for n in &p.nodes {
-                    let _ = writeln!(
-                        err,
-                        "  node {} ({}): {} files",
-                        n.name,
-                        n.role.as_str(),
-                        p.outputs
-                            .iter()
-                            .filter(|o| o.node.as_deref() == Some(n.name.as_str()))
-                            .count()
-                    );
+                    let folder = format!("nodes/{}/", n.name);
+                    let files = p.outputs.iter().filter(|o| o.path.starts_with(&folder));
+                    let (name, role) = (&n.name, n.role.as_str());
+                    let _ = writeln!(err, "  node {name} ({role}): {} files", files.count());
                 }
             }
             let _ = writeln!(
@@ -102,6 +95,15 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
         }
     }
     Ok(())
+}
+
+/// What `check`, `plan` and `build` share: load and validate the profile, print its
+/// warnings to `err`, and plan the whole bundle.
+fn prepare(profile: &Path, err: &mut dyn Write) -> Result<(Loaded, plan::Plan), Error> {
+    let loaded = load(profile)?;
+    warn(err, &loaded.deployment);
+    let p = plan::plan(&loaded.deployment);
+    Ok((loaded, p))
 }
 
 fn warn(err: &mut dyn Write, d: &crate::model::Deployment) {

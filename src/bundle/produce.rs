@@ -83,7 +83,7 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             .expect("planned only for a database server")
             .1
             .into_bytes(),
-        Source::Readme => readme::render(plan).into_bytes(),
+        Source::Readme => readme::render(plan, renderer)?.into_bytes(),
         Source::Keystore { .. } | Source::Truststore { .. } | Source::Manifest | Source::Marker => {
             unreachable!("produced by `produce` and `bundle`")
         }

@@ -29,10 +29,14 @@ pub enum TemplateId {
     Identity,
     /// `load-balancer/<id>.conf`.
     Nginx,
+    /// The bundle's `README.md`.
+    Readme,
+    /// The topology table of the README and of `kmgen plan`.
+    Topology,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 20] = [
+    pub const ALL: [TemplateId; 22] = [
         TemplateId::ApimCarbon,
         TemplateId::ApimApiManager,
         TemplateId::ApimUserMgt,
@@ -53,6 +57,8 @@ impl TemplateId {
         TemplateId::IsKmCatalinaServer,
         TemplateId::Identity,
         TemplateId::Nginx,
+        TemplateId::Readme,
+        TemplateId::Topology,
     ];
 
     /// The template's path under `templates/` (also its name for `--templates DIR`).
@@ -83,6 +89,8 @@ impl TemplateId {
             IsKmCatalinaServer => "is-km-5.7.0/repository/conf/tomcat/catalina-server.xml",
             Identity => "common/repository/conf/identity/identity.xml",
             Nginx => "load-balancer/nginx.conf",
+            Readme => "bundle/README.md",
+            Topology => "bundle/topology.md",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Render phase: Tera templates (embedded, overridable by name) × node views → file contents.
 pub mod databases;
 pub mod readme;
+pub mod report;
 
 use crate::plan::view::NodeView;
 use std::path::Path;

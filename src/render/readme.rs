@@ -1,279 +1,177 @@
-//! The bundle's README.md and the `plan` report: topology, ports, wiring, start order.
+//! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
+//! per-node install steps, start order, load balancers, databases, keys.
+use super::{databases, RenderError, Renderer};
 use crate::model::Role;
-use crate::plan::{Plan, PlannedNode};
-use crate::topology::start_rank;
+use crate::plan::{Link, Plan, PlannedNode, TemplateId};
+use crate::topology::{start_rank, LoadBalancerPlan, Product};
 use serde::Serialize;
-use std::fmt::Write;
 
-/// `kmgen plan --format json`: the resolved topology. Holds no secrets.
-#[derive(Serialize)]
-pub struct PlanReport<'a> {
-    pub deployment: &'a str,
-    pub pattern: &'static str,
-    pub apim_version: &'a str,
-    pub is_km_version: &'a str,
-    pub nodes: Vec<NodeReport<'a>>,
-    pub links: &'a [crate::plan::Link],
-    pub load_balancers: &'a [crate::topology::LoadBalancerPlan],
-    pub start_order: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-pub struct NodeReport<'a> {
-    pub name: &'a str,
-    pub role: &'static str,
-    pub product: &'static str,
-    pub host: &'a str,
-    pub port_offset: u16,
-    pub ports: Vec<PortReport>,
-    pub start_command: &'a str,
-    pub files: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-pub struct PortReport {
-    pub name: &'static str,
-    pub port: u32,
-}
-
-pub fn report(plan: &Plan) -> PlanReport<'_> {
-    let d = &plan.deployment;
-    PlanReport {
-        deployment: &d.name,
-        pattern: d.pattern.as_str(),
-        apim_version: &d.apim_version,
-        is_km_version: &d.is_km_version,
-        nodes: plan
-            .nodes
-            .iter()
-            .map(|n| NodeReport {
-                name: &n.name,
-                role: n.role.as_str(),
-                product: n.product.as_str(),
-                host: &n.host,
-                port_offset: n.port_offset,
-                ports: n
-                    .ports
-                    .iter()
-                    .map(|(name, port)| PortReport { name, port: *port })
-                    .collect(),
-                start_command: &n.start_command,
-                files: n.configs.iter().map(|(_, path)| path.as_str()).collect(),
-            })
-            .collect(),
-        links: &plan.links,
-        load_balancers: &plan.load_balancers,
-        start_order: start_order(plan).iter().map(|n| n.name.as_str()).collect(),
-    }
-}
-
+/// The nodes in the order they start.
 pub fn start_order(plan: &Plan) -> Vec<&PlannedNode> {
     let mut v: Vec<&PlannedNode> = plan.nodes.iter().collect();
     v.sort_by_key(|n| start_rank(n.role));
     v
 }
 
-/// `kmgen plan` in human form.
-pub fn human(plan: &Plan) -> String {
-    let d = &plan.deployment;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} ({}; API-M {}, IS-KM {})\n",
-        d.name,
-        d.pattern.as_str(),
-        d.apim_version,
-        d.is_km_version
-    );
-    s.push_str(&topology_table(plan));
-    s.push_str("\nWiring:\n");
-    for l in &plan.links {
-        let _ = writeln!(s, "  {:<10} {} = {}", l.from, l.setting, l.value);
-    }
-    if !plan.load_balancers.is_empty() {
-        s.push_str("\nLoad balancers:\n");
-        for lb in &plan.load_balancers {
-            for r in &lb.routes {
-                let to: Vec<String> = r
-                    .backends
-                    .iter()
-                    .map(|b| format!("{}:{}", b.host, b.port))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "  {}://{}:{} ({}) -> {}",
-                    r.scheme,
-                    lb.host,
-                    r.listen,
-                    r.what,
-                    to.join(", ")
-                );
-            }
-        }
-    }
-    s.push_str("\nStart order:\n");
-    for (i, n) in start_order(plan).iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "  {}. {} ({}): {}",
-            i + 1,
-            n.name,
-            n.host,
-            n.start_command
-        );
-    }
-    s
+/// What `templates/bundle/README.md` sees as `ctx`.
+#[derive(Serialize)]
+struct ReadmeView<'a> {
+    name: &'a str,
+    pattern: &'static str,
+    apim_version: &'a str,
+    is_km_version: &'a str,
+    topology: Vec<TopologyRow<'a>>,
+    links: &'a [Link],
+    nodes: Vec<NodeSteps<'a>>,
+    start_order: Vec<StartStep<'a>>,
+    load_balancers: &'a [LoadBalancerPlan],
+    /// `None` for H2 (nothing to create).
+    database: Option<DatabaseSteps>,
 }
 
-fn topology_table(plan: &Plan) -> String {
-    let mut s = String::from("| node | role | product | host | offset | HTTPS | ports |\n|---|---|---|---|---|---|---|\n");
-    for n in &plan.nodes {
-        let ports: Vec<String> = n.ports.iter().map(|(l, p)| format!("{l} {p}")).collect();
-        let https = n.view.ports.mgt_https;
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            n.name,
-            n.role.as_str(),
-            n.product.as_str(),
-            n.host,
-            n.port_offset,
-            https,
-            ports.join(", ")
-        );
+/// One row of the topology table (README and `kmgen plan`).
+#[derive(Serialize)]
+pub struct TopologyRow<'a> {
+    name: &'a str,
+    role: &'static str,
+    product: &'static str,
+    host: &'a str,
+    port_offset: u16,
+    https: u32,
+    ports: Vec<Port>,
+}
+
+#[derive(Serialize)]
+struct Port {
+    name: &'static str,
+    port: u32,
+}
+
+#[derive(Serialize)]
+struct TopologyView<'a> {
+    topology: Vec<TopologyRow<'a>>,
+}
+
+impl TopologyRow<'_> {
+    fn rows(plan: &Plan) -> Vec<TopologyRow<'_>> {
+        plan.nodes
+            .iter()
+            .map(|n| TopologyRow {
+                name: &n.name,
+                role: n.role.as_str(),
+                product: n.product.as_str(),
+                host: &n.host,
+                port_offset: n.port_offset,
+                https: n.view.ports.mgt_https,
+                ports: n
+                    .ports
+                    .iter()
+                    .map(|&(name, port)| Port { name, port })
+                    .collect(),
+            })
+            .collect()
     }
-    s
+
+    /// The topology table alone, as `kmgen plan` prints it.
+    pub fn table(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
+        let view = TopologyView {
+            topology: Self::rows(plan),
+        };
+        renderer.render_ctx(TemplateId::Topology.name(), &view)
+    }
+}
+
+#[derive(Serialize)]
+struct NodeSteps<'a> {
+    name: &'a str,
+    role: &'static str,
+    host: &'a str,
+    pack: &'static str,
+    home: &'static str,
+    start_command: &'a str,
+    site_json: Option<SiteJson<'a>>,
+}
+
+/// proxy-server-and-load-balancer.md step 3: the web apps' `site.json` behind the load balancer.
+#[derive(Serialize)]
+struct SiteJson<'a> {
+    host: &'a str,
+    apps: &'static [&'static str],
+}
+
+#[derive(Serialize)]
+struct StartStep<'a> {
+    name: &'a str,
+    host: &'a str,
+    start_command: &'a str,
+}
+
+#[derive(Serialize)]
+struct DatabaseSteps {
+    #[serde(rename = "type")]
+    db_type: &'static str,
+    host: String,
+    port: u16,
+    admin_command: String,
+    table_steps: Vec<String>,
+}
+
+fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
+    let site_json = plan.deployment.apim_load_balancer.as_ref().and_then(|lb| {
+        let apps: &'static [&'static str] = match n.role {
+            Role::AllInOne => &["publisher", "store", "admin"],
+            Role::Publisher => &["publisher", "admin"],
+            Role::Store => &["store"],
+            _ => &[],
+        };
+        (!apps.is_empty()).then_some(SiteJson {
+            host: &lb.host,
+            apps,
+        })
+    });
+    NodeSteps {
+        name: &n.name,
+        role: n.role.as_str(),
+        host: &n.host,
+        pack: match n.product {
+            Product::Apim => "wso2am-2.6.0",
+            Product::IsKm => "wso2is-km-5.7.0",
+        },
+        home: n.product.home(),
+        start_command: &n.start_command,
+        site_json,
+    }
 }
 
 /// The bundle's README.md.
-pub fn render(plan: &Plan) -> String {
+pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
     let d = &plan.deployment;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# {}: WSO2 API-M {} with IS-KM {} ({})\n",
-        d.name,
-        d.apim_version,
-        d.is_km_version,
-        d.pattern.as_str()
-    );
-    s.push_str("Generated by kmgen. Every file here is complete: copy a node's folder over the unzipped pack of its product, then start the nodes in the order below.\n\n");
-    s.push_str("## Topology\n\n");
-    s.push_str(&topology_table(plan));
-    s.push_str("\n## Wiring\n\n| node | setting | value |\n|---|---|---|\n");
-    for l in &plan.links {
-        let _ = writeln!(s, "| {} | {} | `{}` |", l.from, l.setting, l.value);
-    }
-    s.push_str("\n## Install each node\n\n");
-    for n in &plan.nodes {
-        let _ = writeln!(s, "### {} ({}, {})\n", n.name, n.role.as_str(), n.host);
-        let _ = writeln!(
-            s,
-            "1. Unzip the {} pack on `{}`; its folder is `{}`.",
-            pack_name(n),
-            n.host,
-            n.product.home()
-        );
-        let _ = writeln!(
-            s,
-            "2. Copy this bundle's `nodes/{}/` over it: `cp -r nodes/{}/. {}/`.",
-            n.name,
-            n.name,
-            n.product.home()
-        );
-        s.push_str(if d.database.db_type == crate::model::DbType::H2 {
-            "3. The databases are the pack's embedded H2 files: nothing to install (and nothing shared between nodes).\n"
-        } else {
-            "3. Copy the JDBC driver of your database into `repository/components/lib/` (the databases must exist before the first start: see Databases below).\n"
-        });
-        let mut step = 4;
-        if let Some(lb) = &d.apim_load_balancer {
-            let apps: &[&str] = match n.role {
-                Role::AllInOne => &["publisher", "store", "admin"],
-                Role::Publisher => &["publisher", "admin"],
-                Role::Store => &["store"],
-                _ => &[],
-            };
-            if !apps.is_empty() {
-                // proxy-server-and-load-balancer.md step 3; kmgen has no stock site.json to write.
-                let files: Vec<String> = apps
-                    .iter()
-                    .map(|a| format!("`repository/deployment/server/jaggeryapps/{a}/site/conf/site.json` (`\"context\": \"/{a}\"`)"))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "{step}. Behind the load balancer `{}`: in {} set `reverseProxy` to `\"enabled\": true, \"host\": \"{}\"` with that context.",
-                    lb.host,
-                    files.join(", "),
-                    lb.host
-                );
-                step += 1;
-            }
-        }
-        let _ = writeln!(
-            s,
-            "{step}. Start it: `cd {} && {}`.\n",
-            n.product.home(),
-            n.start_command
-        );
-    }
-    s.push_str("## Start order\n\nStart the Key Manager(s) first: the API-M nodes call them while starting.\n\n");
-    for (i, n) in start_order(plan).iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "{}. `{}` on {}: `{}`",
-            i + 1,
-            n.name,
-            n.host,
-            n.start_command
-        );
-    }
-    if !plan.load_balancers.is_empty() {
-        let _ = write!(s, "\n## Load balancers\n\nEach load balancer terminates TLS with its own key and certificate (every node's truststore holds the certificate) and forwards to the node ports below (offsets applied), verifying the nodes' certificates. `load-balancer/<id>.conf` is its nginx configuration: copy it to `/etc/nginx/conf.d/` and `load-balancer/ssl/<id>.*` to `/etc/nginx/ssl/{}/` (the steps are at the top of each file). Any other load balancer needs the same routes, certificate and key.\n\n", d.name);
-        s.push_str("| listens | carries | forwards to | certificate / key |\n|---|---|---|---|\n");
-        for lb in &plan.load_balancers {
-            for r in &lb.routes {
-                let to: Vec<String> = r
-                    .backends
-                    .iter()
-                    .map(|b| format!("{}:{} ({})", b.host, b.port, b.node))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "| {}://{}:{} | {} | {} | `pki/certs/{}.crt.pem`, `pki/keys/{}.key.pem` |",
-                    r.scheme,
-                    lb.host,
-                    r.listen,
-                    r.what,
-                    to.join(", "),
-                    lb.id,
-                    lb.id
-                );
-            }
-        }
-    }
-    if d.database.db_type != crate::model::DbType::H2 {
-        let _ = write!(
-            s,
-            "\n## Databases\n\nBefore the first start, on {} ({}:{}):\n\n1. As an administrator, create the databases and their users: `databases/{}/create-databases.sql` (it holds the passwords; run `{}` from its folder).\n2. Create the tables with the scripts of the unzipped API-M pack, as each database's user:\n",
-            d.database.db_type.as_str(),
-            d.database.host,
-            d.database.port,
-            d.database.db_type.as_str(),
-            super::databases::admin_command(&d.database)
-        );
-        for step in super::databases::table_steps(&d.database) {
-            let _ = writeln!(s, "   - {step}");
-        }
-    }
-    s.push_str("\n## Keys and certificates\n\n");
-    s.push_str("`pki/keys/` holds the primary key pairs (mode 0600) and `pki/certs/` the certificates. Keep `pki/` with the bundle: the next `kmgen build` reuses these keys, because replacing a primary key makes encrypted registry data and tokens unreadable (`--rotate-keys` does it on purpose).\n");
-    s
-}
-
-fn pack_name(n: &PlannedNode) -> &'static str {
-    match n.product {
-        crate::topology::Product::Apim => "wso2am-2.6.0",
-        crate::topology::Product::IsKm => "wso2is-km-5.7.0",
-    }
+    let database = (d.database.db_type != crate::model::DbType::H2).then(|| DatabaseSteps {
+        db_type: d.database.db_type.as_str(),
+        host: d.database.host.clone(),
+        port: d.database.port,
+        admin_command: databases::admin_command(&d.database),
+        table_steps: databases::table_steps(&d.database),
+    });
+    let start: Vec<StartStep> = start_order(plan)
+        .into_iter()
+        .map(|n| StartStep {
+            name: &n.name,
+            host: &n.host,
+            start_command: &n.start_command,
+        })
+        .collect();
+    let view = ReadmeView {
+        name: &d.name,
+        pattern: d.pattern.as_str(),
+        apim_version: &d.apim_version,
+        is_km_version: &d.is_km_version,
+        topology: TopologyRow::rows(plan),
+        links: &plan.links,
+        nodes: plan.nodes.iter().map(|n| node_steps(plan, n)).collect(),
+        start_order: start,
+        load_balancers: &plan.load_balancers,
+        database,
+    };
+    renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

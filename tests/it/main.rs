@@ -8,6 +8,7 @@ mod fuzz;
 mod golden;
 mod nginx;
 mod pki;
+mod plan_output;
 mod secrets;
 mod stores;
 mod wiring;

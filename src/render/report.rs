@@ -1,0 +1,154 @@
+//! `kmgen plan`: the resolved topology and every file of the bundle, as JSON or text.
+//! Holds no secrets: only names, hosts, ports, URLs without credentials and paths.
+use super::readme::{start_order, TopologyRow};
+use super::{RenderError, Renderer};
+use crate::plan::{Link, Output, Plan};
+use crate::topology::LoadBalancerPlan;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// `kmgen plan --format json`.
+#[derive(Serialize)]
+pub struct PlanReport<'a> {
+    pub deployment: &'a str,
+    pub pattern: &'static str,
+    pub apim_version: &'a str,
+    pub is_km_version: &'a str,
+    pub nodes: Vec<NodeReport<'a>>,
+    pub links: &'a [Link],
+    pub load_balancers: &'a [LoadBalancerPlan],
+    pub start_order: Vec<&'a str>,
+    /// Every file of the bundle, in the order `build` writes them.
+    pub files: Vec<FileReport<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct NodeReport<'a> {
+    pub name: &'a str,
+    pub role: &'static str,
+    pub product: &'static str,
+    pub host: &'a str,
+    pub port_offset: u16,
+    pub ports: Vec<PortReport>,
+    pub start_command: &'a str,
+    /// The node's files, relative to its folder.
+    pub files: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct PortReport {
+    pub name: &'static str,
+    pub port: u32,
+}
+
+#[derive(Serialize)]
+pub struct FileReport<'a> {
+    pub path: &'a str,
+    pub kind: &'static str,
+    pub node: Option<&'a str>,
+    /// Written 0600: it holds a secret or a private key.
+    pub private: bool,
+}
+
+fn file_report(o: &Output) -> FileReport<'_> {
+    FileReport {
+        path: &o.path,
+        kind: o.kind.as_str(),
+        node: o.node.as_deref(),
+        private: o.private,
+    }
+}
+
+pub fn report(plan: &Plan) -> PlanReport<'_> {
+    let d = &plan.deployment;
+    PlanReport {
+        deployment: &d.name,
+        pattern: d.pattern.as_str(),
+        apim_version: &d.apim_version,
+        is_km_version: &d.is_km_version,
+        nodes: plan
+            .nodes
+            .iter()
+            .map(|n| {
+                let folder = format!("nodes/{}/", n.name);
+                NodeReport {
+                    name: &n.name,
+                    role: n.role.as_str(),
+                    product: n.product.as_str(),
+                    host: &n.host,
+                    port_offset: n.port_offset,
+                    ports: n
+                        .ports
+                        .iter()
+                        .map(|(name, port)| PortReport { name, port: *port })
+                        .collect(),
+                    start_command: &n.start_command,
+                    files: plan
+                        .outputs
+                        .iter()
+                        .filter_map(|o| o.path.strip_prefix(folder.as_str()))
+                        .collect(),
+                }
+            })
+            .collect(),
+        links: &plan.links,
+        load_balancers: &plan.load_balancers,
+        start_order: start_order(plan).iter().map(|n| n.name.as_str()).collect(),
+        files: plan.outputs.iter().map(file_report).collect(),
+    }
+}
+
+/// `kmgen plan` in human form.
+pub fn human(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
+    let d = &plan.deployment;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} ({}; API-M {}, IS-KM {})\n",
+        d.name,
+        d.pattern.as_str(),
+        d.apim_version,
+        d.is_km_version
+    );
+    s.push_str(&TopologyRow::table(plan, renderer)?);
+    s.push_str("\nWiring:\n");
+    for l in &plan.links {
+        let _ = writeln!(s, "  {:<10} {} = {}", l.from, l.setting, l.value);
+    }
+    if !plan.load_balancers.is_empty() {
+        s.push_str("\nLoad balancers:\n");
+        for lb in &plan.load_balancers {
+            for r in &lb.routes {
+                let to: Vec<String> = r
+                    .backends
+                    .iter()
+                    .map(|b| format!("{}:{}", b.host, b.port))
+                    .collect();
+                let (scheme, host, listen) = (r.scheme, &lb.host, r.listen);
+                let _ = writeln!(
+                    s,
+                    "  {scheme}://{host}:{listen} ({}) -> {}",
+                    r.what,
+                    to.join(", ")
+                );
+            }
+        }
+    }
+    s.push_str("\nStart order:\n");
+    for (i, n) in start_order(plan).iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  {}. {} ({}): {}",
+            i + 1,
+            n.name,
+            n.host,
+            n.start_command
+        );
+    }
+    s.push_str("\nFiles:\n");
+    for o in &plan.outputs {
+        let private = if o.private { ", 0600" } else { "" };
+        let _ = writeln!(s, "  {} ({}{private})", o.path, o.kind.as_str());
+    }
+    Ok(s)
+}
