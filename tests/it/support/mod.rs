@@ -1,0 +1,2 @@
+//! Test support, one place for each concern.
+pub mod diff;
