@@ -19,6 +19,8 @@ use kmgen::render::Renderer;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 
+use crate::support::{repo, Scratch};
+
 /// Every XML special character, as a database, admin and LDAP bind password.
 const NASTY: &str = "p&ss<w>\"rd'";
 /// `NASTY` as a TOML basic string.
@@ -222,7 +224,7 @@ fn cases() -> &'static [Case] {
     CASES.get_or_init(|| {
         let renderer = Renderer::new(None).expect("embedded templates");
         let mut out = Vec::new();
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+        let examples = repo().join("profiles");
         let mut paths: Vec<PathBuf> = fs::read_dir(&examples)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -238,7 +240,7 @@ fn cases() -> &'static [Case] {
             let name = format!("profiles/{}", p.file_name().unwrap().to_string_lossy());
             out.push(load_case(&name, &p, &renderer));
         }
-        let dir = crate::pki::scratch("fidelity-profiles");
+        let dir = Scratch::new("fidelity-profiles");
         for (name, toml) in inline_profiles() {
             let path = dir.join(format!("{name}.toml"));
             fs::write(&path, toml).unwrap();

@@ -1,32 +1,19 @@
 //! One test per wiring rule of SPEC section 4: each renders real files from a small profile
 //! and reads the element the rule sets, so breaking the rule breaks the test.
+use crate::support::{repo, Scratch};
 use kmgen::plan::{plan, Plan};
 use kmgen::render::Renderer;
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
-use std::path::PathBuf;
 
 fn load(toml: &str) -> Plan {
-    let dir = std::env::temp_dir().join(format!(
-        "kmgen-wiring-{}-{}",
-        std::process::id(),
-        fastrand()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join("profile.toml");
-    std::fs::write(&path, toml).unwrap();
+    let dir = Scratch::new("wiring");
+    let path = dir.write("profile.toml", toml);
     let loaded = match kmgen::run::load(&path) {
         Ok(l) => l,
         Err(e) => panic!("profile should be valid: {e}"),
     };
-    let _ = std::fs::remove_dir_all(&dir);
     plan(&loaded.deployment)
-}
-
-fn fastrand() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The rendered text of `output` (e.g. `repository/conf/carbon.xml`) of node `node`.
@@ -613,7 +600,7 @@ fn stores_are_named_with_their_type_everywhere() {
 const DISTRIBUTED_HA: &str = include_str!("../../profiles/distributed-ha.toml");
 
 fn distributed_ha() -> Plan {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles/distributed-ha.toml");
+    let dir = repo().join("profiles/distributed-ha.toml");
     let loaded = kmgen::run::load(&dir).unwrap();
     assert!(DISTRIBUTED_HA.contains("gateway-manager"));
     plan(&loaded.deployment)
