@@ -16,9 +16,8 @@ use std::path::{Path, PathBuf};
 use kmgen::model::{Deployment, Role, UserStoreType};
 use kmgen::plan::{FileSpec, PlannedNode};
 use kmgen::render::Renderer;
-use quick_xml::events::Event;
-use quick_xml::{Reader, XmlVersion};
 
+use crate::support::xml::{attrs, parse, texts, Element};
 use crate::support::{repo, Scratch};
 
 /// Every XML special character, as a database, admin and LDAP bind password.
@@ -271,165 +270,61 @@ fn rendered(c: &'static Case, role: Role, output: &str) -> (&'static PlannedNode
 }
 
 // ---------------------------------------------------------------------------------------------
-// XML tree and element paths
+// Element paths
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug)]
-struct Elem {
-    tag: String,
-    attrs: Vec<(String, String)>,
-    /// Unescaped character content (text, references and CDATA of this element only).
-    text: String,
-    children: Vec<Elem>,
-}
-
-impl Elem {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+/// An element's step in a path: its tag, and what tells it from its siblings.
+fn key(e: &Element) -> String {
+    if let Some(n) = e.attr("name") {
+        return format!("{}[@name={n}]", e.tag);
     }
-
-    /// This element's step in a path.
-    fn key(&self) -> String {
-        if let Some(n) = self.attr("name") {
-            return format!("{}[@name={n}]", self.tag);
-        }
-        // Siblings told apart by another attribute: handlers, managers and valves by class,
-        // axis2 modules by ref and phase orders by type, registry mounts by path and indexing
-        // exclusions by pattern, Tomcat connectors by port,
-        // identity.xml resources by context and method.
-        for (tag, attr) in [
-            ("", "class"),
-            ("", "className"),
-            ("module", "ref"),
-            ("phaseOrder", "type"),
-            ("exclusion", "pathRegEx"),
-            ("mount", "path"),
-            ("Connector", "port"),
-            ("Resource", "context"),
-        ] {
-            if tag.is_empty() || tag == self.tag {
-                if let Some(v) = self.attr(attr) {
-                    let method = self
-                        .attr("http-method")
-                        .map(|m| format!("[@http-method={m}]"))
-                        .unwrap_or_default();
-                    return format!("{}[@{attr}={v}]{method}", self.tag);
-                }
+    // Siblings told apart by another attribute: handlers, managers and valves by class,
+    // axis2 modules by ref and phase orders by type, registry mounts by path and indexing
+    // exclusions by pattern, Tomcat connectors by port,
+    // identity.xml resources by context and method.
+    for (tag, attr) in [
+        ("", "class"),
+        ("", "className"),
+        ("module", "ref"),
+        ("phaseOrder", "type"),
+        ("exclusion", "pathRegEx"),
+        ("mount", "path"),
+        ("Connector", "port"),
+        ("Resource", "context"),
+    ] {
+        if tag.is_empty() || tag == e.tag {
+            if let Some(v) = e.attr(attr) {
+                let method = e
+                    .attr("http-method")
+                    .map(|m| format!("[@http-method={m}]"))
+                    .unwrap_or_default();
+                return format!("{}[@{attr}={v}]{method}", e.tag);
             }
         }
-        // Siblings told apart by a name child.
-        for (tag, child) in [
-            ("datasource", "name"),
-            ("SupportedGrantType", "GrantTypeName"),
-            ("SupportedResponseType", "ResponseTypeName"),
-            ("WhiteListedURI", "URI"),
-        ] {
-            if tag == self.tag {
-                if let Some(n) = self.children.iter().find(|c| c.tag == child) {
-                    return format!("{tag}[{child}={}]", n.text.trim());
-                }
+    }
+    // Siblings told apart by a name child.
+    for (tag, child) in [
+        ("datasource", "name"),
+        ("SupportedGrantType", "GrantTypeName"),
+        ("SupportedResponseType", "ResponseTypeName"),
+        ("WhiteListedURI", "URI"),
+    ] {
+        if tag == e.tag {
+            if let Some(n) = e.children.iter().find(|c| c.tag == child) {
+                return format!("{tag}[{child}={}]", n.text.trim());
             }
         }
-        self.tag.clone()
     }
-}
-
-/// Parses a whole document to `Eof` (end names checked); the root element.
-fn parse(xml: &str) -> Result<Elem, String> {
-    let mut reader = Reader::from_str(xml);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<(Elem, String)> = Vec::new();
-    let mut root = None;
-    let open = |e: &quick_xml::events::BytesStart| -> Result<Elem, String> {
-        let tag = e.name().as_ref().to_string();
-        let mut attrs = Vec::new();
-        for a in e.attributes() {
-            let a = a.map_err(|err| format!("attribute of <{tag}>: {err}"))?;
-            let value = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|err| format!("attribute of <{tag}>: {err}"))?;
-            attrs.push((a.key.as_ref().to_string(), value.into_owned()));
-        }
-        Ok(Elem {
-            tag,
-            attrs,
-            text: String::new(),
-            children: Vec::new(),
-        })
-    };
-    loop {
-        let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("{e} (near byte {pos}: {})", excerpt(xml, pos as usize)))?;
-        let mut close = |el: Elem, stack: &mut Vec<(Elem, String)>| -> Result<(), String> {
-            match stack.last_mut() {
-                Some((parent, _)) => parent.children.push(el),
-                None if root.is_none() => root = Some(el),
-                None => return Err(format!("second root element <{}>", el.tag)),
-            }
-            Ok(())
-        };
-        match event {
-            Event::Start(e) => stack.push((open(&e)?, String::new())),
-            Event::Empty(e) => close(open(&e)?, &mut stack)?,
-            Event::End(_) => {
-                let (mut el, raw) = stack.pop().ok_or("end tag without start")?;
-                el.text = quick_xml::escape::unescape(&raw)
-                    .map_err(|e| format!("text of <{}>: {e}", el.tag))?
-                    .into_owned();
-                close(el, &mut stack)?;
-            }
-            Event::Text(t) => {
-                if let Some((_, raw)) = stack.last_mut() {
-                    raw.push_str(&t);
-                }
-            }
-            Event::GeneralRef(r) => match stack.last_mut() {
-                Some((_, raw)) => {
-                    raw.push('&');
-                    raw.push_str(&r);
-                    raw.push(';');
-                }
-                None => return Err(format!("reference &{}; outside the root", &*r)),
-            },
-            Event::CData(c) => {
-                if let Some((_, raw)) = stack.last_mut() {
-                    raw.push_str(&quick_xml::escape::escape(c.xml10_content()));
-                }
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-        }
-    }
-    if let Some((open, _)) = stack.last() {
-        return Err(format!("<{}> is not closed at the end", open.tag));
-    }
-    root.ok_or_else(|| "no root element".to_string())
-}
-
-fn excerpt(s: &str, pos: usize) -> String {
-    let mut start = pos.saturating_sub(60).min(s.len());
-    while !s.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (pos + 60).min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[start..end].replace('\n', "⏎")
+    e.tag.clone()
 }
 
 /// Every element path of the document, with the elements found there.
-fn paths(root: &Elem) -> BTreeMap<String, Vec<&Elem>> {
-    fn walk<'a>(e: &'a Elem, prefix: &str, out: &mut BTreeMap<String, Vec<&'a Elem>>) {
+fn paths(root: &Element) -> BTreeMap<String, Vec<&Element>> {
+    fn walk<'a>(e: &'a Element, prefix: &str, out: &mut BTreeMap<String, Vec<&'a Element>>) {
         let path = if prefix.is_empty() {
-            e.key()
+            key(e)
         } else {
-            format!("{prefix}/{}", e.key())
+            format!("{prefix}/{}", key(e))
         };
         for c in &e.children {
             walk(c, &path, out);
@@ -439,26 +334,6 @@ fn paths(root: &Elem) -> BTreeMap<String, Vec<&Elem>> {
     let mut out = BTreeMap::new();
     walk(root, "", &mut out);
     out
-}
-
-/// Texts of the elements at `path`.
-fn texts(root: &Elem, path: &str) -> Vec<String> {
-    paths(root)
-        .get(path)
-        .map(|v| v.iter().map(|e| e.text.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// Values of attribute `attr` of the elements at `path` that have it.
-fn attrs(root: &Elem, path: &str, attr: &str) -> Vec<String> {
-    paths(root)
-        .get(path)
-        .map(|v| {
-            v.iter()
-                .filter_map(|e| e.attr(attr).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-//! Test support, one place for each concern: scratch folders, snapshots and their diffs, and
-//! a builder that runs the real `kmgen` binary.
+//! Test support, one place for each concern: scratch folders, snapshots and their diffs, an
+//! XML element reader, and a builder that runs the real `kmgen` binary.
 pub mod cli;
 pub mod diff;
 pub mod files;
 pub mod scratch;
 pub mod snapshot;
+pub mod xml;
 
 pub use cli::Kmgen;
 pub use files::{copy_tree, hidden_entries, tree};
