@@ -157,14 +157,23 @@ fn every_case_file_has_a_test_and_a_report() {
 /// The examples shipped in `profiles/` pass, so the cases above fail for their own reason.
 #[test]
 fn example_profiles_pass_check() {
-    for name in [
-        "hybrid-single-node",
-        "hybrid-active-active",
-        "hybrid-single-vm",
-    ] {
+    let examples = repo().join("profiles");
+    let mut names: Vec<String> = fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 5,
+        "only {} profiles in {}: {names:?}",
+        names.len(),
+        examples.display()
+    );
+    for name in names {
         Kmgen::new()
-            .current_dir(repo().join("profiles"))
-            .args(["check", &format!("{name}.toml")])
+            .current_dir(&examples)
+            .args(["check", &name])
             .run()
             .success()
             .stdout_contains(": ok (");
