@@ -2,8 +2,9 @@
 //! element of the stock file of the node's role is still there.
 //!
 //! The stock files are not part of the repository: `KMGEN_STOCK_DIR` names the folder that
-//! holds `ansible-apim-2.6.0.7/` and `product-apim-2.6.0/` (CI sets it). Without it the
-//! stock comparisons print that they were skipped and pass.
+//! holds `ansible-apim-2.6.0.7/` and `product-apim-2.6.0/`; unset, `../shared/reference/stock`
+//! next to the repository is tried. Under CI (`CI` set) a missing folder fails the stock
+//! comparisons; elsewhere they are skipped with a note on stderr.
 //!
 //! Element paths: tag names from the root, joined by `/`; an element with a `name` attribute
 //! is written `tag[@name=value]`; siblings of one tag without a name are told apart by another
@@ -11,6 +12,7 @@
 //! by a name child (`datasource[name=WSO2AM_DB]`, `SupportedGrantType[GrantTypeName=...]`).
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use kmgen::model::{Deployment, Role, UserStoreType};
@@ -24,7 +26,6 @@ use crate::support::{repo, Scratch};
 const NASTY: &str = "p&ss<w>\"rd'";
 /// `NASTY` as a TOML basic string.
 const NASTY_TOML: &str = r#""p&ss<w>\"rd'""#;
-const SKIPPED: &str = "fidelity: skipped (set KMGEN_STOCK_DIR to the stock folder)";
 
 // ---------------------------------------------------------------------------------------------
 // Profiles
@@ -340,8 +341,44 @@ fn paths(root: &Element) -> BTreeMap<String, Vec<&Element>> {
 // Stock files
 // ---------------------------------------------------------------------------------------------
 
+/// Where the stock files are looked for when `KMGEN_STOCK_DIR` is unset (repository-relative).
+const DEFAULT_STOCK_DIR: &str = "../shared/reference/stock";
+
+/// The stock folder: `KMGEN_STOCK_DIR`, else [`DEFAULT_STOCK_DIR`]. `None` (the stock checks
+/// skip) only outside CI and with the variable unset; a variable naming no folder, or no
+/// folder under CI, fails the test: there a skip would pass what was never checked.
 fn stock_dir() -> Option<PathBuf> {
-    std::env::var_os("KMGEN_STOCK_DIR").map(PathBuf::from)
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
+    if let Some(dir) = std::env::var_os("KMGEN_STOCK_DIR") {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.is_dir(),
+            "KMGEN_STOCK_DIR={} is not a folder: set it to the stock folder (holding {ANSIBLE}/ and {PRODUCT}/)",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    let default = repo().join(DEFAULT_STOCK_DIR);
+    if default.is_dir() {
+        return Some(default);
+    }
+    assert!(
+        !ci,
+        "CI is set but KMGEN_STOCK_DIR is not, and {} is not a folder: the stock fidelity \
+         checks must run in CI; set KMGEN_STOCK_DIR to the stock folder",
+        default.display()
+    );
+    // Straight to stderr, past the test harness's capture: a skip must be seen.
+    static NOTE: std::sync::Once = std::sync::Once::new();
+    NOTE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: fidelity: stock comparisons SKIPPED: KMGEN_STOCK_DIR is unset and {} is not a \
+             folder (set KMGEN_STOCK_DIR to the stock folder; under CI this fails)",
+            default.display()
+        );
+    });
+    None
 }
 
 const ANSIBLE: &str = "ansible-apim-2.6.0.7";
@@ -718,7 +755,6 @@ fn every_role_is_covered() {
 #[test]
 fn every_stock_element_is_present() {
     let Some(dir) = stock_dir() else {
-        println!("{SKIPPED}");
         return;
     };
     let mut stock = Stock::new(dir);
@@ -833,7 +869,6 @@ fn every_stock_element_is_present() {
 /// Asserts `path` exists in the stock file of (`role`, `output`), when the stock is available.
 fn assert_stock_path(c: &Case, role: Role, output: &str, path: &str) {
     let Some(dir) = stock_dir() else {
-        println!("{SKIPPED}");
         return;
     };
     let mut stock = Stock::new(dir);
@@ -1094,7 +1129,6 @@ fn traffic_manager_tm_variants() {
 #[test]
 fn a_dropped_stock_element_is_reported() {
     let Some(dir) = stock_dir() else {
-        println!("{SKIPPED}");
         return;
     };
     let mut stock = Stock::new(dir);
