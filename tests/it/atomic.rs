@@ -2,9 +2,9 @@
 //! the middle of writing leave the previous bundle byte-identical and no staging folder; a
 //! folder kmgen did not write is replaced only with `--force`.
 use std::fs;
-use std::process::{Command, Stdio};
 
-use crate::cli_support::{hidden_entries, kmgen, output, repo, tree, Run, Scratch};
+use crate::support::cli::Output;
+use crate::support::{hidden_entries, repo, tree, Kmgen, Scratch};
 
 const NAME: &str = "acme-single";
 
@@ -16,15 +16,16 @@ fn setup() -> Scratch {
     dir
 }
 
-fn build(dir: &Scratch, extra: &[&str]) -> Run {
-    let mut args = vec!["build", "profile.toml", "-o", "out"];
-    args.extend_from_slice(extra);
-    kmgen(dir.path(), &args, &[])
+fn build(dir: &Scratch, extra: &[&str]) -> Output {
+    Kmgen::new()
+        .current_dir(dir)
+        .args(["build", "profile.toml", "-o", "out"])
+        .args(extra)
+        .run()
 }
 
 fn build_ok(dir: &Scratch) -> Vec<(String, Vec<u8>)> {
-    let r = build(dir, &[]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = build(dir, &[]).success();
     assert!(
         r.stdout
             .starts_with(&format!("Wrote out/{NAME} (2 nodes, ")),
@@ -67,9 +68,9 @@ fn render_failure_leaves_the_previous_bundle_unchanged() {
         "broken/apim-2.6.0/repository/conf/carbon.xml",
         "<Server>{{ ctx.no_such_value }}</Server>\n",
     );
-    let r = build(&dir, &["--templates", "broken"]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    let r = build(&dir, &["--templates", "broken"])
+        .failure(1)
+        .stdout_is("");
     assert!(
         r.stderr
             .starts_with("error: cannot render `apim-2.6.0/repository/conf/carbon.xml`"),
@@ -87,9 +88,9 @@ fn template_syntax_error_leaves_the_previous_bundle_unchanged() {
         "broken/is-km-5.7.0/repository/conf/carbon.xml",
         "<Server>{% if %}</Server>\n",
     );
-    let r = build(&dir, &["--templates", "broken"]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    let r = build(&dir, &["--templates", "broken"])
+        .failure(1)
+        .stdout_is("");
     assert!(
         r.stderr
             .starts_with("error: cannot render `is-km-5.7.0/repository/conf/carbon.xml`"),
@@ -100,21 +101,13 @@ fn template_syntax_error_leaves_the_previous_bundle_unchanged() {
 }
 
 /// `kmgen build` with a file-size limit: the first file larger than `kib` KiB fails with
-/// EFBIG in the middle of writing the staging folder (SIGXFSZ ignored, so the write fails
-/// instead of killing the process). Root ignores permissions, not resource limits.
-fn build_with_file_size_limit(dir: &Scratch, kib: u32) -> Run {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
-            kib * 2
-        ))
-        .arg(env!("CARGO_BIN_EXE_kmgen"))
+/// EFBIG in the middle of writing the staging folder.
+fn build_with_file_size_limit(dir: &Scratch, kib: u32) -> Output {
+    Kmgen::new()
+        .current_dir(dir)
         .args(["build", "profile.toml", "-o", "out"])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .env("NO_COLOR", "1");
-    output(cmd)
+        .file_size_limit_kib(kib)
+        .run()
 }
 
 #[test]
@@ -127,9 +120,7 @@ fn write_failure_midway_leaves_the_previous_bundle_unchanged() {
         largest > 16 * 1024 && smallest < 8 * 1024,
         "bundle sizes changed: adjust the limit"
     );
-    let r = build_with_file_size_limit(&dir, 8);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    let r = build_with_file_size_limit(&dir, 8).failure(1).stdout_is("");
     let prefix = format!("error: cannot write `out/.{NAME}.staging-");
     assert!(r.stderr.starts_with(&prefix), "{}", r.stderr);
     assert!(r.stderr.contains("File too large"), "{}", r.stderr);
@@ -143,9 +134,7 @@ fn write_failure_midway_leaves_the_previous_bundle_unchanged() {
 #[test]
 fn write_failure_on_a_fresh_target_leaves_nothing() {
     let dir = setup();
-    let r = build_with_file_size_limit(&dir, 8);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    build_with_file_size_limit(&dir, 8).failure(1).stdout_is("");
     let out = dir.join("out");
     assert!(
         !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
@@ -158,9 +147,7 @@ fn write_failure_on_a_fresh_target_leaves_nothing() {
 fn output_folder_that_is_a_file_is_an_error_and_left_alone() {
     let dir = setup();
     dir.write("out", "not a folder\n");
-    let r = build(&dir, &[]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    let r = build(&dir, &[]).failure(1).stdout_is("");
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
     // Reported by the key loader today (`out/<name>/pki/keys: Not a directory`): it names a
     // path under `out`, if not `out` itself.
@@ -170,7 +157,7 @@ fn output_folder_that_is_a_file_is_an_error_and_left_alone() {
         fs::read_to_string(dir.join("out")).unwrap(),
         "not a folder\n"
     );
-    let mut names: Vec<_> = fs::read_dir(dir.path())
+    let mut names: Vec<_> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -182,9 +169,7 @@ fn output_folder_that_is_a_file_is_an_error_and_left_alone() {
 fn foreign_folder_is_refused_without_force_and_replaced_with_it() {
     let dir = setup();
     dir.write(&format!("out/{NAME}/notes.txt"), "mine\n");
-    let r = build(&dir, &[]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    let r = build(&dir, &[]).failure(1).stdout_is("");
     assert_eq!(
         r.stderr,
         format!(
@@ -201,16 +186,13 @@ fn foreign_folder_is_refused_without_force_and_replaced_with_it() {
     // A file in the bundle's place is just as foreign.
     let dir2 = setup();
     dir2.write(&format!("out/{NAME}"), "a file\n");
-    let r = build(&dir2, &[]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    build(&dir2, &[]).failure(1).stderr_contains("--force");
     assert_eq!(
         fs::read_to_string(dir2.join(format!("out/{NAME}"))).unwrap(),
         "a file\n"
     );
 
-    let r = build(&dir, &["--force"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    build(&dir, &["--force"]).success();
     let bundle = dir.join(format!("out/{NAME}"));
     assert!(!bundle.join("notes.txt").exists());
     assert!(bundle.join(".kmgen-bundle").exists());

@@ -1,7 +1,8 @@
 //! The generated bundle's own stores, checked by Java: for every cross-node call the plan
 //! wires (URL host → node, or → every node behind a load balancer), a mutual-TLS handshake
 //! with HTTPS hostname verification succeeds using only the caller's and callee's stores.
-use crate::golden::{golden_build, scratch};
+use crate::golden::golden_build;
+use crate::support::{copy_tree, repo, Scratch};
 use kmgen::plan::Plan;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,18 +10,16 @@ use std::process::Command;
 
 const STRICT_JAVA: &str = "-Djava.security.properties=tests/java/strict-keystore.security";
 
-pub fn build(profile: &str, case: &str) -> (Plan, PathBuf) {
-    let dir = scratch(case);
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+/// Builds the example `profiles/<profile>` (with its secrets) in a scratch folder: the plan,
+/// the bundle, and the folder, which holds the bundle until dropped.
+pub fn build(profile: &str, case: &str) -> (Plan, PathBuf, Scratch) {
+    let dir = Scratch::new(case);
+    let src = repo().join("profiles");
     std::fs::copy(src.join(profile), dir.join("profile.toml")).unwrap();
-    std::fs::create_dir_all(dir.join("secrets")).unwrap();
-    for f in std::fs::read_dir(src.join("secrets")).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.join("secrets").join(f.file_name().unwrap())).unwrap();
-    }
+    copy_tree(&src.join("secrets"), &dir.join("secrets"), &[]);
     let bundle = golden_build(&dir, "profile.toml");
     let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
-    (kmgen::plan::plan(&loaded.deployment), bundle)
+    (kmgen::plan::plan(&loaded.deployment), bundle, dir)
 }
 
 /// `scheme://host:port/...` → host.
@@ -98,7 +97,7 @@ fn handshakes(
 }
 
 fn every_wired_call_handshakes(profile: &str, case: &str, must_include: &[(&str, &str, &str)]) {
-    let (plan, bundle) = build(profile, case);
+    let (plan, bundle, _dir) = build(profile, case);
     let cases: Vec<_> = calls(&plan).into_iter().collect();
     for (from, to, host) in must_include {
         assert!(
@@ -120,7 +119,6 @@ fn every_wired_call_handshakes(profile: &str, case: &str, must_include: &[(&str,
             "{case:?}: {line}"
         );
     }
-    let _ = std::fs::remove_dir_all(bundle.parent().unwrap().parent().unwrap());
 }
 
 #[test]
@@ -156,8 +154,8 @@ fn hybrid_active_active_every_caller_reaches_every_callee() {
 #[test]
 fn a_truststore_without_the_peer_fails_with_pkix() {
     // Another deployment with the same store passwords: its truststore lacks these nodes.
-    let (plan, bundle) = build("distributed.toml", "tls-foreign");
-    let (other, other_bundle) = build("hybrid-active-active.toml", "tls-foreign-other");
+    let (plan, bundle, _dir) = build("distributed.toml", "tls-foreign");
+    let (other, other_bundle, _other_dir) = build("hybrid-active-active.toml", "tls-foreign-other");
     let foreign = other_bundle.join("nodes/apim-1").join(
         &other
             .nodes

@@ -4,7 +4,7 @@
 //! can create tables in its databases, as the pack's table scripts need; a wrong password is
 //! refused; a second run of the script succeeds (it is safe to re-run), also over a database
 //! an administrator created before.
-use crate::cli_support::{free_port, kmgen, Scratch};
+use crate::support::{free_port, Kmgen, Scratch};
 use std::fs;
 use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
@@ -68,8 +68,11 @@ host = "apim.example.com"
 /// The script kmgen writes for `db_type`, through the real build.
 fn script(db_type: &str, dir: &Scratch) -> PathBuf {
     dir.write("profile.toml", &profile(db_type));
-    let r = kmgen(dir.path(), &["build", "profile.toml", "-o", "out"], &[]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    Kmgen::new()
+        .current_dir(dir)
+        .args(["build", "profile.toml", "-o", "out"])
+        .run()
+        .success();
     let path = dir.join(format!(
         "out/dbcheck/databases/{db_type}/create-databases.sql"
     ));
@@ -157,13 +160,13 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
     let (initdb, postgres) = (pg_bin("initdb"), pg_bin("postgres"));
     need(Path::new("/usr/bin/psql"), "postgresql-client");
     // A data folder the server user owns, under a path every user can traverse.
-    let data =
-        std::env::temp_dir().join(format!("kmgen-pg-{}-{}", std::process::id(), free_port()));
-    fs::create_dir_all(&data).unwrap();
+    let data = Scratch::new("pg-data");
     let root = fs::metadata(&data).unwrap().uid() == 0;
     if root {
         ok(
-            &run(Command::new("chown").args(["postgres:postgres"]).arg(&data)),
+            &run(Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(data.path())),
             "chown",
         );
     }
@@ -182,7 +185,7 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
         .arg("-D")
         .arg(&pgdata)
         .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-k"])
-        .arg(&data)
+        .arg(data.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -211,7 +214,7 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
     ok(
         &run(psql("postgres", "postgres")
             .arg("-h")
-            .arg(&data)
+            .arg(data.path())
             .args(["-c", "CREATE DATABASE kmgen_am"])),
         "pre-created database",
     );
@@ -220,7 +223,7 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
         ok(
             &run(psql("postgres", "postgres")
                 .arg("-h")
-                .arg(&data)
+                .arg(data.path())
                 .arg("-f")
                 .arg(&sql)),
             &format!("create-databases.sql, run {round}"),
@@ -247,7 +250,6 @@ fn postgresql_script_creates_databases_and_users_that_log_in() {
         "a wrong password logged in: the check above proves nothing"
     );
     drop(_server);
-    let _ = fs::remove_dir_all(&data);
 }
 
 #[test]
@@ -271,7 +273,7 @@ fn mysql_script_creates_databases_and_users_that_log_in() {
         need(tool, "mariadb-server");
     }
     let data = dir.join("mysql");
-    let user = if fs::metadata(dir.path()).unwrap().uid() == 0 {
+    let user = if fs::metadata(&dir).unwrap().uid() == 0 {
         "root".to_string()
     } else {
         std::env::var("USER").unwrap_or_else(|_| "nobody".into())

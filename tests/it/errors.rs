@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use crate::cli_support::{kmgen, repo, snapshot, Scratch};
+use crate::support::{repo, Kmgen, Scratch};
 
 fn cases_dir() -> PathBuf {
     repo().join("tests/cases/errors")
@@ -22,14 +22,12 @@ fn check_case(name: &str) {
     let dir = Scratch::new("errors");
     dir.write("profile.toml", &toml);
 
-    let build = kmgen(dir.path(), &["build", "profile.toml", "-o", "out"], &[]);
-    assert_eq!(
-        build.code,
-        Some(1),
-        "{name}: build exit code\n{}",
-        build.stderr
-    );
-    assert_eq!(build.stdout, "", "{name}: build wrote to stdout");
+    let build = Kmgen::new()
+        .current_dir(&dir)
+        .args(["build", "profile.toml", "-o", "out"])
+        .run()
+        .failure(1)
+        .stdout_is("");
     let out = dir.join("out");
     assert!(
         !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
@@ -41,24 +39,25 @@ fn check_case(name: &str) {
         "{name}: the report must close with the problem count\n{}",
         build.stderr
     );
-    if let Err(e) = snapshot(&cases_dir().join(format!("{name}.stderr")), &build.stderr) {
-        panic!("{name}: {e}");
-    }
+    let build = build.stderr_snapshot(cases_dir().join(format!("{name}.stderr")));
 
     // `check` and `plan` load the profile the same way and must say the same thing.
     for args in [
         &["check", "profile.toml"][..],
         &["plan", "profile.toml", "--format", "json"][..],
     ] {
-        let r = kmgen(dir.path(), args, &[]);
-        assert_eq!(r.code, Some(1), "{name}: {args:?} exit code");
-        assert_eq!(r.stdout, "", "{name}: {args:?} wrote to stdout");
+        let r = Kmgen::new()
+            .current_dir(&dir)
+            .args(args)
+            .run()
+            .failure(1)
+            .stdout_is("");
         assert_eq!(
             r.stderr, build.stderr,
             "{name}: {args:?} report differs from build's"
         );
     }
-    let left: Vec<_> = fs::read_dir(dir.path())
+    let left: Vec<_> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n != "profile.toml" && n != "out")
@@ -158,35 +157,42 @@ fn every_case_file_has_a_test_and_a_report() {
 /// The examples shipped in `profiles/` pass, so the cases above fail for their own reason.
 #[test]
 fn example_profiles_pass_check() {
-    for name in [
-        "hybrid-single-node",
-        "hybrid-active-active",
-        "hybrid-single-vm",
-    ] {
-        let r = kmgen(
-            &repo().join("profiles"),
-            &["check", &format!("{name}.toml")],
-            &[],
-        );
-        assert_eq!(r.code, Some(0), "{name}: {}", r.stderr);
-        assert!(r.stdout.contains(": ok ("), "{name}: {}", r.stdout);
+    let examples = repo().join("profiles");
+    let mut names: Vec<String> = fs::read_dir(&examples)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 5,
+        "only {} profiles in {}: {names:?}",
+        names.len(),
+        examples.display()
+    );
+    for name in names {
+        Kmgen::new()
+            .current_dir(&examples)
+            .args(["check", &name])
+            .run()
+            .success()
+            .stdout_contains(": ok (");
     }
 }
 
 fn cli_snapshot(args: &[&str], code: i32, stream: &str, file: &str) {
-    let dir = Scratch::new("cli");
-    let r = kmgen(dir.path(), args, &[]);
-    assert_eq!(r.code, Some(code), "{args:?}: {}", r.stderr);
-    let (shown, silent) = match stream {
-        "stdout" => (&r.stdout, &r.stderr),
-        _ => (&r.stderr, &r.stdout),
+    let run = Kmgen::new().args(args).run();
+    let r = if code == 0 {
+        run.success()
+    } else {
+        run.failure(code)
     };
-    assert_eq!(silent, "", "{args:?}: nothing expected on the other stream");
-    if let Err(e) = snapshot(&cli_dir().join(file), shown) {
-        panic!("{args:?}: {e}");
-    }
+    let r = match stream {
+        "stdout" => r.stderr_is("").stdout_snapshot(cli_dir().join(file)),
+        _ => r.stdout_is("").stderr_snapshot(cli_dir().join(file)),
+    };
     assert!(
-        fs::read_dir(dir.path()).unwrap().next().is_none(),
+        fs::read_dir(r.dir()).unwrap().next().is_none(),
         "{args:?} wrote files"
     );
 }
@@ -232,12 +238,12 @@ fn other_usage_errors_exit_2() {
 #[test]
 fn unreadable_profile_is_exit_1() {
     let dir = Scratch::new("cli");
-    let r = kmgen(dir.path(), &["build", "nope.toml", "-o", "out"], &[]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    assert_eq!(
-        r.stderr,
-        "error: cannot read `nope.toml`: No such file or directory (os error 2)\n"
-    );
+    Kmgen::new()
+        .current_dir(&dir)
+        .args(["build", "nope.toml", "-o", "out"])
+        .run()
+        .failure(1)
+        .stdout_is("")
+        .stderr_is("error: cannot read `nope.toml`: No such file or directory (os error 2)\n");
     assert!(!dir.join("out").exists());
 }

@@ -2,8 +2,9 @@
 //! element of the stock file of the node's role is still there.
 //!
 //! The stock files are not part of the repository: `KMGEN_STOCK_DIR` names the folder that
-//! holds `ansible-apim-2.6.0.7/` and `product-apim-2.6.0/` (CI sets it). Without it the
-//! stock comparisons print that they were skipped and pass.
+//! holds `ansible-apim-2.6.0.7/` and `product-apim-2.6.0/`; unset, `../shared/reference/stock`
+//! next to the repository is tried. Under CI (`CI` set) a missing folder fails the stock
+//! comparisons; elsewhere they are skipped with a note on stderr.
 //!
 //! Element paths: tag names from the root, joined by `/`; an element with a `name` attribute
 //! is written `tag[@name=value]`; siblings of one tag without a name are told apart by another
@@ -11,6 +12,7 @@
 //! by a name child (`datasource[name=WSO2AM_DB]`, `SupportedGrantType[GrantTypeName=...]`).
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use kmgen::model::{Deployment, Role, UserStoreType};
@@ -33,14 +35,14 @@ fn files(n: &PlannedNode) -> Vec<FileSpec> {
         .collect()
 }
 use kmgen::render::Renderer;
-use quick_xml::events::Event;
-use quick_xml::{Reader, XmlVersion};
+
+use crate::support::xml::{attrs, parse, texts, Element};
+use crate::support::{repo, Scratch};
 
 /// Every XML special character, as a database, admin and LDAP bind password.
 const NASTY: &str = "p&ss<w>\"rd'";
 /// `NASTY` as a TOML basic string.
 const NASTY_TOML: &str = r#""p&ss<w>\"rd'""#;
-const SKIPPED: &str = "fidelity: skipped (set KMGEN_STOCK_DIR to the stock folder)";
 
 // ---------------------------------------------------------------------------------------------
 // Profiles
@@ -239,7 +241,7 @@ fn cases() -> &'static [Case] {
     CASES.get_or_init(|| {
         let renderer = Renderer::new(None).expect("embedded templates");
         let mut out = Vec::new();
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+        let examples = repo().join("profiles");
         let mut paths: Vec<PathBuf> = fs::read_dir(&examples)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -255,7 +257,7 @@ fn cases() -> &'static [Case] {
             let name = format!("profiles/{}", p.file_name().unwrap().to_string_lossy());
             out.push(load_case(&name, &p, &renderer));
         }
-        let dir = crate::pki::scratch("fidelity-profiles");
+        let dir = Scratch::new("fidelity-profiles");
         for (name, toml) in inline_profiles() {
             let path = dir.join(format!("{name}.toml"));
             fs::write(&path, toml).unwrap();
@@ -286,165 +288,61 @@ fn rendered(c: &'static Case, role: Role, output: &str) -> (&'static PlannedNode
 }
 
 // ---------------------------------------------------------------------------------------------
-// XML tree and element paths
+// Element paths
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug)]
-struct Elem {
-    tag: String,
-    attrs: Vec<(String, String)>,
-    /// Unescaped character content (text, references and CDATA of this element only).
-    text: String,
-    children: Vec<Elem>,
-}
-
-impl Elem {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+/// An element's step in a path: its tag, and what tells it from its siblings.
+fn key(e: &Element) -> String {
+    if let Some(n) = e.attr("name") {
+        return format!("{}[@name={n}]", e.tag);
     }
-
-    /// This element's step in a path.
-    fn key(&self) -> String {
-        if let Some(n) = self.attr("name") {
-            return format!("{}[@name={n}]", self.tag);
-        }
-        // Siblings told apart by another attribute: handlers, managers and valves by class,
-        // axis2 modules by ref and phase orders by type, registry mounts by path and indexing
-        // exclusions by pattern, Tomcat connectors by port,
-        // identity.xml resources by context and method.
-        for (tag, attr) in [
-            ("", "class"),
-            ("", "className"),
-            ("module", "ref"),
-            ("phaseOrder", "type"),
-            ("exclusion", "pathRegEx"),
-            ("mount", "path"),
-            ("Connector", "port"),
-            ("Resource", "context"),
-        ] {
-            if tag.is_empty() || tag == self.tag {
-                if let Some(v) = self.attr(attr) {
-                    let method = self
-                        .attr("http-method")
-                        .map(|m| format!("[@http-method={m}]"))
-                        .unwrap_or_default();
-                    return format!("{}[@{attr}={v}]{method}", self.tag);
-                }
+    // Siblings told apart by another attribute: handlers, managers and valves by class,
+    // axis2 modules by ref and phase orders by type, registry mounts by path and indexing
+    // exclusions by pattern, Tomcat connectors by port,
+    // identity.xml resources by context and method.
+    for (tag, attr) in [
+        ("", "class"),
+        ("", "className"),
+        ("module", "ref"),
+        ("phaseOrder", "type"),
+        ("exclusion", "pathRegEx"),
+        ("mount", "path"),
+        ("Connector", "port"),
+        ("Resource", "context"),
+    ] {
+        if tag.is_empty() || tag == e.tag {
+            if let Some(v) = e.attr(attr) {
+                let method = e
+                    .attr("http-method")
+                    .map(|m| format!("[@http-method={m}]"))
+                    .unwrap_or_default();
+                return format!("{}[@{attr}={v}]{method}", e.tag);
             }
         }
-        // Siblings told apart by a name child.
-        for (tag, child) in [
-            ("datasource", "name"),
-            ("SupportedGrantType", "GrantTypeName"),
-            ("SupportedResponseType", "ResponseTypeName"),
-            ("WhiteListedURI", "URI"),
-        ] {
-            if tag == self.tag {
-                if let Some(n) = self.children.iter().find(|c| c.tag == child) {
-                    return format!("{tag}[{child}={}]", n.text.trim());
-                }
+    }
+    // Siblings told apart by a name child.
+    for (tag, child) in [
+        ("datasource", "name"),
+        ("SupportedGrantType", "GrantTypeName"),
+        ("SupportedResponseType", "ResponseTypeName"),
+        ("WhiteListedURI", "URI"),
+    ] {
+        if tag == e.tag {
+            if let Some(n) = e.children.iter().find(|c| c.tag == child) {
+                return format!("{tag}[{child}={}]", n.text.trim());
             }
         }
-        self.tag.clone()
     }
-}
-
-/// Parses a whole document to `Eof` (end names checked); the root element.
-fn parse(xml: &str) -> Result<Elem, String> {
-    let mut reader = Reader::from_str(xml);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<(Elem, String)> = Vec::new();
-    let mut root = None;
-    let open = |e: &quick_xml::events::BytesStart| -> Result<Elem, String> {
-        let tag = e.name().as_ref().to_string();
-        let mut attrs = Vec::new();
-        for a in e.attributes() {
-            let a = a.map_err(|err| format!("attribute of <{tag}>: {err}"))?;
-            let value = a
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|err| format!("attribute of <{tag}>: {err}"))?;
-            attrs.push((a.key.as_ref().to_string(), value.into_owned()));
-        }
-        Ok(Elem {
-            tag,
-            attrs,
-            text: String::new(),
-            children: Vec::new(),
-        })
-    };
-    loop {
-        let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("{e} (near byte {pos}: {})", excerpt(xml, pos as usize)))?;
-        let mut close = |el: Elem, stack: &mut Vec<(Elem, String)>| -> Result<(), String> {
-            match stack.last_mut() {
-                Some((parent, _)) => parent.children.push(el),
-                None if root.is_none() => root = Some(el),
-                None => return Err(format!("second root element <{}>", el.tag)),
-            }
-            Ok(())
-        };
-        match event {
-            Event::Start(e) => stack.push((open(&e)?, String::new())),
-            Event::Empty(e) => close(open(&e)?, &mut stack)?,
-            Event::End(_) => {
-                let (mut el, raw) = stack.pop().ok_or("end tag without start")?;
-                el.text = quick_xml::escape::unescape(&raw)
-                    .map_err(|e| format!("text of <{}>: {e}", el.tag))?
-                    .into_owned();
-                close(el, &mut stack)?;
-            }
-            Event::Text(t) => {
-                if let Some((_, raw)) = stack.last_mut() {
-                    raw.push_str(&t);
-                }
-            }
-            Event::GeneralRef(r) => match stack.last_mut() {
-                Some((_, raw)) => {
-                    raw.push('&');
-                    raw.push_str(&r);
-                    raw.push(';');
-                }
-                None => return Err(format!("reference &{}; outside the root", &*r)),
-            },
-            Event::CData(c) => {
-                if let Some((_, raw)) = stack.last_mut() {
-                    raw.push_str(&quick_xml::escape::escape(c.xml10_content()));
-                }
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-        }
-    }
-    if let Some((open, _)) = stack.last() {
-        return Err(format!("<{}> is not closed at the end", open.tag));
-    }
-    root.ok_or_else(|| "no root element".to_string())
-}
-
-fn excerpt(s: &str, pos: usize) -> String {
-    let mut start = pos.saturating_sub(60).min(s.len());
-    while !s.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (pos + 60).min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[start..end].replace('\n', "⏎")
+    e.tag.clone()
 }
 
 /// Every element path of the document, with the elements found there.
-fn paths(root: &Elem) -> BTreeMap<String, Vec<&Elem>> {
-    fn walk<'a>(e: &'a Elem, prefix: &str, out: &mut BTreeMap<String, Vec<&'a Elem>>) {
+fn paths(root: &Element) -> BTreeMap<String, Vec<&Element>> {
+    fn walk<'a>(e: &'a Element, prefix: &str, out: &mut BTreeMap<String, Vec<&'a Element>>) {
         let path = if prefix.is_empty() {
-            e.key()
+            key(e)
         } else {
-            format!("{prefix}/{}", e.key())
+            format!("{prefix}/{}", key(e))
         };
         for c in &e.children {
             walk(c, &path, out);
@@ -456,32 +354,48 @@ fn paths(root: &Elem) -> BTreeMap<String, Vec<&Elem>> {
     out
 }
 
-/// Texts of the elements at `path`.
-fn texts(root: &Elem, path: &str) -> Vec<String> {
-    paths(root)
-        .get(path)
-        .map(|v| v.iter().map(|e| e.text.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// Values of attribute `attr` of the elements at `path` that have it.
-fn attrs(root: &Elem, path: &str, attr: &str) -> Vec<String> {
-    paths(root)
-        .get(path)
-        .map(|v| {
-            v.iter()
-                .filter_map(|e| e.attr(attr).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Stock files
 // ---------------------------------------------------------------------------------------------
 
+/// Where the stock files are looked for when `KMGEN_STOCK_DIR` is unset (repository-relative).
+const DEFAULT_STOCK_DIR: &str = "../shared/reference/stock";
+
+/// The stock folder: `KMGEN_STOCK_DIR`, else [`DEFAULT_STOCK_DIR`]. `None` (the stock checks
+/// skip) only outside CI and with the variable unset; a variable naming no folder, or no
+/// folder under CI, fails the test: there a skip would pass what was never checked.
 fn stock_dir() -> Option<PathBuf> {
-    std::env::var_os("KMGEN_STOCK_DIR").map(PathBuf::from)
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
+    if let Some(dir) = std::env::var_os("KMGEN_STOCK_DIR") {
+        let dir = PathBuf::from(dir);
+        assert!(
+            dir.is_dir(),
+            "KMGEN_STOCK_DIR={} is not a folder: set it to the stock folder (holding {ANSIBLE}/ and {PRODUCT}/)",
+            dir.display()
+        );
+        return Some(dir);
+    }
+    let default = repo().join(DEFAULT_STOCK_DIR);
+    if default.is_dir() {
+        return Some(default);
+    }
+    assert!(
+        !ci,
+        "CI is set but KMGEN_STOCK_DIR is not, and {} is not a folder: the stock fidelity \
+         checks must run in CI; set KMGEN_STOCK_DIR to the stock folder",
+        default.display()
+    );
+    // Straight to stderr, past the test harness's capture: a skip must be seen.
+    static NOTE: std::sync::Once = std::sync::Once::new();
+    NOTE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: fidelity: stock comparisons SKIPPED: KMGEN_STOCK_DIR is unset and {} is not a \
+             folder (set KMGEN_STOCK_DIR to the stock folder; under CI this fails)",
+            default.display()
+        );
+    });
+    None
 }
 
 const ANSIBLE: &str = "ansible-apim-2.6.0.7";
@@ -858,7 +772,6 @@ fn every_role_is_covered() {
 #[test]
 fn every_stock_element_is_present() {
     let Some(dir) = stock_dir() else {
-        println!("{SKIPPED}");
         return;
     };
     let mut stock = Stock::new(dir);
@@ -973,7 +886,6 @@ fn every_stock_element_is_present() {
 /// Asserts `path` exists in the stock file of (`role`, `output`), when the stock is available.
 fn assert_stock_path(c: &Case, role: Role, output: &str, path: &str) {
     let Some(dir) = stock_dir() else {
-        println!("{SKIPPED}");
         return;
     };
     let mut stock = Stock::new(dir);
@@ -1234,7 +1146,6 @@ fn traffic_manager_tm_variants() {
 #[test]
 fn a_dropped_stock_element_is_reported() {
     let Some(dir) = stock_dir() else {
-        println!("{SKIPPED}");
         return;
     };
     let mut stock = Stock::new(dir);

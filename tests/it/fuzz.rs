@@ -8,7 +8,7 @@ use kmgen::diagnostic::{report_parse_error, report_problems};
 use kmgen::load::profile::Profile;
 use kmgen::load::validate::{validate, Env};
 
-use crate::cli_support::repo;
+use crate::support::repo;
 
 const CASES: usize = 5000;
 const SEED: u64 = 0x6b6d_6765_6e5f_6675;

@@ -5,34 +5,12 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::cli_support::tree;
-pub use crate::pki::scratch;
+use crate::support::snapshot::assert_tree;
+use crate::support::{copy_tree, repo, tree, Kmgen, Scratch};
 
 /// 2023-11-14T22:13:20Z: the build clock of every golden case.
 pub const GOLDEN_EPOCH: &str = "1700000000";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_tree(from: &Path, to: &Path, skip: &str) {
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == skip {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if src.is_dir() {
-            fs::create_dir_all(&dst).unwrap();
-            copy_tree(&src, &dst, skip);
-        } else {
-            fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
 
 /// Seeds `out/<name>/pki/keys` with the fixture keys, as if a previous build had made them.
 pub fn seed_fixture_keys(out_dir: &Path, deployment: &str) {
@@ -41,7 +19,7 @@ pub fn seed_fixture_keys(out_dir: &Path, deployment: &str) {
     let keys = bundle.join("pki/keys");
     fs::create_dir_all(&keys).unwrap();
     fs::write(bundle.join(".kmgen-bundle"), "kmgen\n").unwrap();
-    for entry in fs::read_dir(root().join("tests/fixtures/keys")).unwrap() {
+    for entry in fs::read_dir(repo().join("tests/fixtures/keys")).unwrap() {
         let src = entry.unwrap().path();
         let dst = keys.join(src.file_name().unwrap());
         fs::copy(&src, &dst).unwrap();
@@ -69,18 +47,12 @@ pub fn golden_build(dir: &Path, profile: &str) -> PathBuf {
             fs::remove_file(path).unwrap();
         }
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_kmgen"))
+    Kmgen::new()
         .current_dir(dir)
         .args(["build", profile, "-o", "out"])
         .env("SOURCE_DATE_EPOCH", GOLDEN_EPOCH)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "build failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .run()
+        .success();
     out.join(&loaded.deployment.name)
 }
 
@@ -199,79 +171,16 @@ fn censor_manifest(bytes: &[u8]) -> String {
     serde_json::to_string_pretty(&v).unwrap() + "\n"
 }
 
-fn read_expected(dir: &Path) -> BTreeMap<String, String> {
-    if !dir.exists() {
-        return BTreeMap::new();
-    }
-    tree(dir)
-        .into_iter()
-        .map(|(rel, bytes)| {
-            (
-                rel,
-                String::from_utf8(bytes).expect("expected files are text"),
-            )
-        })
-        .collect()
-}
-
-/// Compares `actual` with `expected_dir`, or re-records it with `SNAPSHOTS=overwrite`.
-pub fn assert_tree(case: &str, actual: &BTreeMap<String, String>, expected_dir: &Path) {
-    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
-        let _ = fs::remove_dir_all(expected_dir);
-        for (rel, body) in actual {
-            let p = expected_dir.join(rel);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, body).unwrap();
-        }
-        return;
-    }
-    let expected = read_expected(expected_dir);
-    let mut problems = Vec::new();
-    for rel in expected.keys().filter(|k| !actual.contains_key(*k)) {
-        problems.push(format!("missing file: {rel}"));
-    }
-    for rel in actual.keys().filter(|k| !expected.contains_key(*k)) {
-        problems.push(format!("extra file: {rel}"));
-    }
-    for (rel, body) in actual {
-        if let Some(want) = expected.get(rel) {
-            if want != body {
-                problems.push(format!("differs: {rel}\n{}", first_difference(want, body)));
-            }
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "golden case `{case}` differs from {} (SNAPSHOTS=overwrite re-records):\n{}",
-        expected_dir.display(),
-        problems.join("\n")
-    );
-}
-
-fn first_difference(want: &str, got: &str) -> String {
-    for (i, (w, g)) in want.lines().zip(got.lines()).enumerate() {
-        if w != g {
-            return format!("  line {}:\n  - {w}\n  + {g}", i + 1);
-        }
-    }
-    format!(
-        "  lengths differ: {} vs {} lines",
-        want.lines().count(),
-        got.lines().count()
-    )
-}
-
 fn run_case(case: &str) {
-    let case_dir = root().join("tests/cases/golden").join(case);
-    let dir = scratch(case);
-    copy_tree(&case_dir, &dir, "expected");
+    let case_dir = repo().join("tests/cases/golden").join(case);
+    let dir = Scratch::new(case);
+    copy_tree(&case_dir, &dir, &["expected"]);
     // Example cases build a file of profiles/ itself, so the examples stay under test.
     if let Ok(source) = fs::read_to_string(case_dir.join("from-profile")) {
-        let source = root().join(source.trim());
+        let source = repo().join(source.trim());
         fs::copy(&source, dir.join("profile.toml")).unwrap();
         let secrets = source.parent().unwrap().join("secrets");
-        fs::create_dir_all(dir.join("secrets")).unwrap();
-        copy_tree(&secrets, &dir.join("secrets"), "");
+        copy_tree(&secrets, &dir.join("secrets"), &[]);
     }
     let bundle = golden_build(&dir, "profile.toml");
     let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
@@ -281,14 +190,13 @@ fn run_case(case: &str) {
         tls.keystore_password.expose(),
         tls.truststore_password.expose(),
     );
-    assert_tree(case, &actual, &case_dir.join("expected"));
-    let _ = fs::remove_dir_all(&dir);
+    assert_tree(&actual, &case_dir.join("expected"));
 }
 
 /// Every case folder has a test; a new folder without one fails here.
 #[test]
 fn every_case_folder_is_tested() {
-    let mut found: Vec<String> = fs::read_dir(root().join("tests/cases/golden"))
+    let mut found: Vec<String> = fs::read_dir(repo().join("tests/cases/golden"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
@@ -323,8 +231,8 @@ golden_cases!(
 /// (their random salts are kept when the previous store holds exactly the same entries).
 #[test]
 fn rebuilding_an_unchanged_profile_reproduces_the_bundle() {
-    let dir = scratch("reproducible");
-    let src = root().join("tests/cases/golden/db_oracle_pkcs12_encrypted/profile.toml");
+    let dir = Scratch::new("reproducible");
+    let src = repo().join("tests/cases/golden/db_oracle_pkcs12_encrypted/profile.toml");
     fs::copy(&src, dir.join("profile.toml")).unwrap();
     let bundle = golden_build(&dir, "profile.toml");
     let first: BTreeMap<_, _> = tree(&bundle).into_iter().collect();
@@ -355,5 +263,4 @@ fn rebuilding_an_unchanged_profile_reproduces_the_bundle() {
         third[ks], first[ks],
         "the keystore did not change and keeps its bytes"
     );
-    let _ = fs::remove_dir_all(&dir);
 }

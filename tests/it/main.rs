@@ -1,6 +1,6 @@
+//! The integration tests: one module per feature, and `support` for what they share.
 mod atomic;
 mod bundle_tls;
-mod cli_support;
 mod databases;
 mod errors;
 mod fidelity;
@@ -11,4 +11,5 @@ mod pki;
 mod plan_output;
 mod secrets;
 mod stores;
+mod support;
 mod wiring;

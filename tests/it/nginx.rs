@@ -4,8 +4,7 @@
 //! name against `<id>.backends.crt`), while the client trusts only a node's generated
 //! truststore. Without the right backend certificates nginx refuses the node (502).
 use crate::bundle_tls::build;
-use crate::cli_support::free_port;
-use crate::golden::scratch;
+use crate::support::{copy_tree, free_port, Scratch};
 use kmgen::plan::Plan;
 use std::collections::BTreeMap;
 use std::fs;
@@ -240,12 +239,12 @@ fn fetch(plan: &Plan, truststore: &Path, cases: &[(u16, String)]) -> Vec<String>
 }
 
 fn through_every_https_route(profile: &str, case: &str) {
-    let (plan, bundle) = build(profile, case);
+    let (plan, bundle, _bundle_dir) = build(profile, case);
     assert!(
         !plan.load_balancers.is_empty(),
         "{profile} has no load balancer"
     );
-    let dir = scratch(&format!("{case}-nginx"));
+    let dir = Scratch::new(&format!("{case}-nginx"));
     let nodes = Nodes::start(&plan, &bundle, &dir);
     let nginx = Nginx::start(&plan, &bundle, &dir.join("ok"), &nodes);
     // A caller's own truststore: the first node's (every node holds the same certificates).
@@ -281,7 +280,7 @@ fn through_every_https_route(profile: &str, case: &str) {
     // nginx must refuse the nodes (502), or the check above proves nothing.
     let bad = dir.join("bad");
     let bad_bundle = dir.join("bad-bundle");
-    copy_dir(&bundle, &bad_bundle);
+    copy_tree(&bundle, &bad_bundle, &[]);
     for lb in &plan.load_balancers {
         let ssl = bad_bundle.join("load-balancer/ssl");
         fs::copy(
@@ -301,21 +300,6 @@ fn through_every_https_route(profile: &str, case: &str) {
     );
     drop(nginx);
     drop(nodes);
-    let _ = fs::remove_dir_all(&dir);
-    let _ = fs::remove_dir_all(bundle.parent().unwrap().parent().unwrap());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dst = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dst);
-        } else {
-            fs::copy(&p, &dst).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -330,7 +314,7 @@ fn hybrid_active_active_load_balancers_reach_their_nodes() {
 
 #[test]
 fn nginx_config_names_every_backend_and_listen_port() {
-    let (plan, bundle) = build("distributed-ha.toml", "nginx-text");
+    let (plan, bundle, _dir) = build("distributed-ha.toml", "nginx-text");
     for lb in &plan.load_balancers {
         let text =
             fs::read_to_string(bundle.join(format!("load-balancer/{}.conf", lb.id))).unwrap();
@@ -350,5 +334,4 @@ fn nginx_config_names_every_backend_and_listen_port() {
             }
         }
     }
-    let _ = fs::remove_dir_all(bundle.parent().unwrap().parent().unwrap());
 }

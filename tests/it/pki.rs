@@ -2,7 +2,6 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -12,6 +11,8 @@ use kmgen::pki::{
 use time::{Duration, OffsetDateTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::{FromDer, X509Version};
+
+use crate::support::Scratch;
 
 /// The fixed clock of every test: 2025-01-01T00:00:00Z.
 pub fn now() -> OffsetDateTime {
@@ -66,8 +67,9 @@ pub fn cert_specs() -> Vec<CertSpec> {
 }
 
 pub struct Fixture {
-    /// A written `pki/` directory; tests copy it before changing anything.
-    pub dir: PathBuf,
+    /// A written `pki/` directory; tests copy it before changing anything. (Held by a
+    /// static, so never dropped: the folder outlives the process.)
+    pub dir: Scratch,
     pub pki: Pki,
 }
 
@@ -75,7 +77,7 @@ pub struct Fixture {
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = scratch("fixture-pki");
+        let dir = Scratch::new("fixture-pki");
         let (pki, report) =
             load_or_create(&dir, &key_specs(), &cert_specs(), now(), false).expect("fixture keys");
         assert!(
@@ -87,23 +89,9 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
-/// A fresh, empty directory under cargo's per-target temp dir. Every call gets its own
-/// folder (a process-wide counter), so two tests that pick the same `name` cannot remove
-/// each other's files while they run in parallel.
-pub fn scratch(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A scratch copy of the fixture's `pki/` directory.
-fn fixture_copy(name: &str) -> PathBuf {
-    let dir = scratch(name);
+fn fixture_copy(name: &str) -> Scratch {
+    let dir = Scratch::new(name);
     for sub in ["keys", "certs"] {
         fs::create_dir_all(dir.join(sub)).unwrap();
         for entry in fs::read_dir(fixture().dir.join(sub)).unwrap() {
@@ -206,7 +194,7 @@ fn second_run_reuses_keys_and_certificates_byte_for_byte() {
         assert_eq!(pki.cert(id).unwrap(), cert);
     }
     // Written again, the files are the same bytes.
-    let out = scratch("reuse-out");
+    let out = Scratch::new("reuse-out");
     write_dir(&pki, &out).unwrap();
     for file in [
         "keys/apim.key.pem",
@@ -399,7 +387,7 @@ fn replacing_a_load_balancer_key_is_not_a_rotation() {
 
 #[test]
 fn private_keys_are_written_with_mode_0600() {
-    let dir = scratch("mode");
+    let dir = Scratch::new("mode");
     // Even over a world-readable file of the same name.
     fs::create_dir_all(dir.join("keys")).unwrap();
     fs::write(dir.join("keys/apim.key.pem"), "old").unwrap();
@@ -445,7 +433,7 @@ fn errors_and_debug_output_never_show_key_material() {
 
 #[test]
 fn bad_specs_are_rejected() {
-    let dir = scratch("bad-spec");
+    let dir = Scratch::new("bad-spec");
     let cases: Vec<(Vec<KeySpec>, Vec<CertSpec>, &str)> = vec![
         (
             vec![KeySpec {
@@ -487,7 +475,7 @@ fn key_generation_timings() {
     for bits in [2048, 3072, 4096] {
         let mut times = Vec::new();
         for round in 0..5 {
-            let dir = scratch(&format!("timing-{bits}-{round}"));
+            let dir = Scratch::new(&format!("timing-{bits}-{round}"));
             let keys = [KeySpec {
                 id: "k".into(),
                 bits,
@@ -498,7 +486,7 @@ fn key_generation_timings() {
         }
         println!("RSA {bits}: {times:?} ms");
     }
-    let dir = scratch("timing-parallel");
+    let dir = Scratch::new("timing-parallel");
     let keys: Vec<KeySpec> = (0..2)
         .map(|i| KeySpec {
             id: format!("k{i}"),

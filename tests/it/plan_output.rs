@@ -1,6 +1,7 @@
-//! `kmgen plan` and `kmgen check` on every example profile: the topology and the whole
-//! bundle, file by file, pinned as snapshots (`tests/cases/plan/<profile>.{txt,json}`).
-use crate::cli_support::{kmgen, repo, snapshot};
+//! `kmgen plan` on every example profile: the topology and the whole bundle, file by file,
+//! pinned as snapshots (`tests/cases/plan/<profile>.{txt,json}`).
+use crate::support::snapshot::compare;
+use crate::support::{repo, tree, Kmgen, Scratch};
 use std::fs;
 
 fn example_profiles() -> Vec<String> {
@@ -22,10 +23,13 @@ fn plan_lists_every_file_of_the_bundle() {
         let stem = name.trim_end_matches(".toml");
         let profile = format!("profiles/{name}");
         for (format, ext) in [("human", "txt"), ("json", "json")] {
-            let r = kmgen(repo(), &["plan", &profile, "--format", format], &[]);
-            assert_eq!(r.code, Some(0), "{name} {format}: {}", r.stderr);
+            let out = Kmgen::new()
+                .current_dir(repo())
+                .args(["plan", profile.as_str(), "--format", format])
+                .run()
+                .success();
             let path = repo().join(format!("tests/cases/plan/{stem}.{ext}"));
-            if let Err(e) = snapshot(&path, &r.stdout) {
+            if let Err(e) = compare(&path, &out.stdout) {
                 failures.push(e);
             }
         }
@@ -36,14 +40,14 @@ fn plan_lists_every_file_of_the_bundle() {
 /// The plan's file list is the bundle: `build` writes exactly the files `plan` lists.
 #[test]
 fn build_writes_exactly_what_plan_lists() {
-    let dir = crate::cli_support::Scratch::new("plan-vs-build");
+    let dir = Scratch::new("plan-vs-build");
     let profile = repo().join("profiles/distributed-ha.toml");
-    let r = kmgen(
-        repo(),
-        &["plan", profile.to_str().unwrap(), "--format", "json"],
-        &[],
-    );
-    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let profile = profile.to_str().unwrap();
+    let out = Kmgen::new()
+        .args(["plan", profile, "--format", "json"])
+        .run()
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let mut planned: Vec<String> = json["files"]
         .as_array()
         .unwrap()
@@ -51,19 +55,12 @@ fn build_writes_exactly_what_plan_lists() {
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
     planned.sort();
-    let out = dir.join("out");
-    let r = kmgen(
-        repo(),
-        &[
-            "build",
-            profile.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
-    let mut written: Vec<String> = crate::cli_support::tree(&out.join("acme-dist-ha"))
+    let target = dir.path().join("out");
+    Kmgen::new()
+        .args(["build", profile, "-o", target.to_str().unwrap()])
+        .run()
+        .success();
+    let mut written: Vec<String> = tree(&target.join("acme-dist-ha"))
         .into_iter()
         .map(|(p, _)| p)
         .collect();

@@ -2,7 +2,8 @@
 //! the bundle's manifest or README, not in `Debug` output; they do reach the config files.
 use std::fs;
 
-use crate::cli_support::{kmgen, tree, Run, Scratch};
+use crate::support::cli::Output;
+use crate::support::{tree, Kmgen, Scratch};
 
 /// Every secret of the profile: unique, random-looking, XML-neutral (so they appear verbatim
 /// in the rendered files).
@@ -129,8 +130,12 @@ fn assert_no_secret(what: &str, text: &str, ldap: bool) {
     }
 }
 
-fn run(dir: &Scratch, args: &[&str]) -> Run {
-    kmgen(dir.path(), args, &[(KS_VAR, KEYSTORE)])
+fn run(dir: &Scratch, args: &[&str]) -> Output {
+    Kmgen::new()
+        .current_dir(dir)
+        .args(args)
+        .env(KS_VAR, KEYSTORE)
+        .run()
 }
 
 fn commands_never_show_secrets(ldap: bool) {
@@ -141,8 +146,7 @@ fn commands_never_show_secrets(ldap: bool) {
         &["plan", "profile.toml", "--format", "json"][..],
         &["build", "profile.toml", "-o", "out", "-v"][..],
     ] {
-        let r = run(&dir, args);
-        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        let r = run(&dir, args).success();
         assert!(!r.stdout.is_empty(), "{args:?} printed nothing");
         assert_no_secret(&format!("{args:?}"), &r.all(), ldap);
     }
@@ -234,9 +238,7 @@ fn validation_errors_next_to_secrets_do_not_show_them() {
             &["plan", "profile.toml", "--format", "json"][..],
             &["build", "profile.toml", "-o", "out", "-v"][..],
         ] {
-            let r = run(&dir, args);
-            assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
-            assert_eq!(r.stdout, "");
+            let r = run(&dir, args).failure(1).stdout_is("");
             // The report does show the lines around the problems, secrets masked.
             assert!(
                 r.stderr.contains("admin.username: is empty"),
@@ -260,9 +262,12 @@ fn validation_errors_next_to_secrets_do_not_show_them() {
 #[test]
 fn missing_env_secret_does_not_show_the_others() {
     let dir = setup(true, false);
-    let r = kmgen(dir.path(), &["build", "profile.toml", "-o", "out"], &[]);
-    assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(r.stdout, "");
+    let r = Kmgen::new()
+        .current_dir(&dir)
+        .args(["build", "profile.toml", "-o", "out"])
+        .run()
+        .failure(1)
+        .stdout_is("");
     assert!(
         r.stderr.contains(&format!(
             "tls.keystore_password: environment variable `{KS_VAR}` is not set"
@@ -302,8 +307,7 @@ fn parse_errors_next_to_secrets_do_not_show_them() {
         assert_ne!(text, &base, "variant {i} changed nothing");
         let dir = setup(true, false);
         dir.write("profile.toml", text);
-        let r = run(&dir, &["check", "profile.toml"]);
-        assert_eq!(r.code, Some(1), "variant {i}: {}", r.stderr);
+        let r = run(&dir, &["check", "profile.toml"]).failure(1);
         assert!(
             r.stderr.contains("╭─[profile.toml:"),
             "variant {i}: no excerpt\n{}",
@@ -332,7 +336,7 @@ fn secret_debug_is_redacted() {
     let dir = setup(true, false);
     let var = |name: &str| (name == KS_VAR).then(|| KEYSTORE.to_string());
     let env = kmgen::load::validate::Env {
-        base_dir: dir.path(),
+        base_dir: &dir,
         var: &var,
     };
     let model = kmgen::load::validate::validate(&parsed, &env).expect("valid profile");

@@ -2,13 +2,14 @@
 //! handshake with hostname verification, and a Java JWT signature check.
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kmgen::keystore::{key_store, mozilla_roots, summary, trust_store, StoreError, StoreFormat};
 
-use crate::pki::{fixture, scratch};
+use crate::pki::fixture;
+use crate::support::Scratch;
 
 const FORMATS: [StoreFormat; 2] = [StoreFormat::Jks, StoreFormat::Pkcs12];
 const KS_PASS: &str = "ks-secret";
@@ -123,13 +124,13 @@ fn deployment_certs() -> Vec<(String, Vec<u8>)> {
 
 /// Keystore `<node>.<ext>` (alias wso2carbon) for every node and one shared truststore.
 struct Stores {
-    dir: PathBuf,
+    dir: Scratch,
     format: StoreFormat,
 }
 
 impl Stores {
     fn new(format: StoreFormat, name: &str) -> Stores {
-        let dir = scratch(&format!("{name}-{}", format.extension()));
+        let dir = Scratch::new(&format!("{name}-{}", format.extension()));
         let pki = &fixture().pki;
         for (node, cert) in pki.certs() {
             let key = pki.key(&cert.key_id).unwrap();
@@ -239,7 +240,7 @@ fn keytool_lists_truststores_with_public_roots() {
     assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
     certs.extend(roots.iter().cloned());
     for format in FORMATS {
-        let dir = scratch(&format!("keytool-roots-{}", format.extension()));
+        let dir = Scratch::new(&format!("keytool-roots-{}", format.extension()));
         let ts = trust_store(format, &certs, TS_PASS).unwrap();
         let path = write(&dir, &format!("truststore.{}", format.extension()), &ts);
         let entries = keytool_list(format, &path, TS_PASS);

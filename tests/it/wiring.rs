@@ -1,32 +1,18 @@
 //! One test per wiring rule of SPEC section 4: each renders real files from a small profile
 //! and reads the element the rule sets, so breaking the rule breaks the test.
+use crate::support::xml::{parse, text, texts, Element};
+use crate::support::{repo, Scratch};
 use kmgen::plan::{plan, Plan};
 use kmgen::render::Renderer;
-use quick_xml::events::Event;
-use quick_xml::{Reader, XmlVersion};
-use std::path::PathBuf;
 
 fn load(toml: &str) -> Plan {
-    let dir = std::env::temp_dir().join(format!(
-        "kmgen-wiring-{}-{}",
-        std::process::id(),
-        fastrand()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join("profile.toml");
-    std::fs::write(&path, toml).unwrap();
+    let dir = Scratch::new("wiring");
+    let path = dir.write("profile.toml", toml);
     let loaded = match kmgen::load::load(&path) {
         Ok(l) => l,
         Err(e) => panic!("profile should be valid: {e}"),
     };
-    let _ = std::fs::remove_dir_all(&dir);
     plan(&loaded.deployment)
-}
-
-fn fastrand() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The rendered text of `output` (e.g. `repository/conf/carbon.xml`) of node `node`.
@@ -47,80 +33,10 @@ fn file(p: &Plan, node: &str, output: &str) -> String {
         .unwrap()
 }
 
-/// Texts of every element at `path` (`Server/Ports/Offset`, root included), unescaped.
-/// A step `Property[@name=x]` matches on the `name` attribute.
-fn texts(xml: &str, path: &str) -> Vec<String> {
-    let want: Vec<&str> = path.split('/').collect();
-    let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<(String, Option<String>)> = Vec::new();
-    let mut out = Vec::new();
-    let mut capture: Option<String> = None;
-    loop {
-        match reader.read_event().unwrap() {
-            Event::Start(e) => {
-                let name = e.name().into_inner().to_string();
-                let attr = e.try_get_attribute("name").unwrap().map(|a| {
-                    a.normalized_value(XmlVersion::Implicit1_0)
-                        .unwrap()
-                        .to_string()
-                });
-                stack.push((name, attr));
-                if matches_path(&stack, &want) {
-                    capture = Some(String::new());
-                }
-            }
-            Event::Text(t) => {
-                if let Some(c) = capture.as_mut() {
-                    c.push_str(&t.xml_content(XmlVersion::Implicit1_0));
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(c) = capture.as_mut() {
-                    let name = r.into_inner().to_string();
-                    c.push_str(match name.as_str() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        other => panic!("unexpected entity {other}"),
-                    });
-                }
-            }
-            Event::End(_) => {
-                if matches_path(&stack, &want) {
-                    out.push(capture.take().unwrap_or_default());
-                }
-                stack.pop();
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    out
-}
-
-fn matches_path(stack: &[(String, Option<String>)], want: &[&str]) -> bool {
-    stack.len() == want.len()
-        && stack
-            .iter()
-            .zip(want)
-            .all(|((name, attr), w)| match w.split_once("[@name=") {
-                Some((tag, rest)) => {
-                    name == tag && attr.as_deref() == Some(rest.trim_end_matches(']'))
-                }
-                None => name == w,
-            })
-}
-
-fn text(xml: &str, path: &str) -> String {
-    let all = texts(xml, path);
-    assert_eq!(
-        all.len(),
-        1,
-        "expected one element at {path}, found {all:?}"
-    );
-    all.into_iter().next().unwrap()
+/// The rendered file, parsed.
+fn xml(p: &Plan, node: &str, output: &str) -> Element {
+    parse(&file(p, node, output))
+        .unwrap_or_else(|e| panic!("{node} {output} is not well-formed: {e}"))
 }
 
 const SINGLE_VM: &str = r#"
@@ -170,7 +86,7 @@ const AA_GW_LB: &str = "[gateway]\nload_balancer = { host = \"gw.example.com\" }
 #[test]
 fn is_km_carbon_offset_and_host_names() {
     let p = load(SINGLE_VM);
-    let carbon = file(&p, "km", "repository/conf/carbon.xml");
+    let carbon = xml(&p, "km", "repository/conf/carbon.xml");
     assert_eq!(text(&carbon, "Server/Ports/Offset"), "1");
     assert_eq!(text(&carbon, "Server/HostName"), "wso2.example.com");
     assert_eq!(text(&carbon, "Server/MgtHostName"), "wso2.example.com");
@@ -179,7 +95,7 @@ fn is_km_carbon_offset_and_host_names() {
 #[test]
 fn api_m_points_auth_manager_and_key_validator_at_the_is_km_port() {
     let p = load(SINGLE_VM);
-    let am = file(&p, "apim", "repository/conf/api-manager.xml");
+    let am = xml(&p, "apim", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, "APIManager/AuthManager/ServerURL"),
         "https://wso2.example.com:9444/services/"
@@ -199,7 +115,7 @@ fn several_key_managers_are_reached_through_their_load_balancer() {
         "[[node]]\nname = \"km-2\"\nrole = \"key-manager\"\nhost = \"km2.example.com\"\n[[node]]\nname = \"apim-1\"",
     ));
     for node in ["apim-1", "apim-2"] {
-        let am = file(&p, node, "repository/conf/api-manager.xml");
+        let am = xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, "APIManager/AuthManager/ServerURL"),
             "https://km.example.com:8443/services/"
@@ -229,7 +145,7 @@ fn several_key_managers_are_reached_through_their_load_balancer() {
 #[test]
 fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
     let p = load(SINGLE_VM);
-    let am = file(&p, "apim", "repository/conf/api-manager.xml");
+    let am = xml(&p, "apim", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, "APIManager/APIKeyValidator/KeyValidatorClientType"),
         "WSClient"
@@ -243,7 +159,7 @@ fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
         "[user_store]",
         "[key_manager]\nclient = \"thrift\"\n[user_store]",
     ));
-    let am = file(&p, "apim", "repository/conf/api-manager.xml");
+    let am = xml(&p, "apim", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, "APIManager/APIKeyValidator/KeyValidatorClientType"),
         "ThriftClient"
@@ -260,7 +176,7 @@ fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
         text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
         "false"
     );
-    let km = file(&p, "km", "repository/conf/api-manager.xml");
+    let km = xml(&p, "km", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, "APIManager/APIKeyValidator/EnableThriftServer"),
         "true"
@@ -272,7 +188,7 @@ fn embedded_ldap_is_reached_at_10389_plus_the_is_km_offset() {
     let p = load(SINGLE_VM);
     let um = file(&p, "apim", "repository/conf/user-mgt.xml");
     let url = text(
-        &um,
+        &parse(&um).unwrap(),
         "UserManager/Realm/UserStoreManager/Property[@name=ConnectionURL]",
     );
     assert_eq!(url, "ldap://wso2.example.com:10390");
@@ -288,7 +204,7 @@ fn embedded_ldap_is_reached_at_10389_plus_the_is_km_offset() {
 fn user_mgt_and_identity_data_sources() {
     let p = load(SINGLE_VM);
     for node in ["km", "apim"] {
-        let um = file(&p, node, "repository/conf/user-mgt.xml");
+        let um = xml(&p, node, "repository/conf/user-mgt.xml");
         assert_eq!(
             text(
                 &um,
@@ -298,7 +214,7 @@ fn user_mgt_and_identity_data_sources() {
         );
     }
     for node in ["km", "apim"] {
-        let id = file(&p, node, "repository/conf/identity/identity.xml");
+        let id = xml(&p, node, "repository/conf/identity/identity.xml");
         assert_eq!(
             text(&id, "Server/JDBCPersistenceManager/DataSource/Name"),
             "jdbc/WSO2AM_DB",
@@ -313,7 +229,7 @@ fn user_mgt_and_identity_data_sources() {
 fn every_api_m_node_gets_its_identity_xml() {
     let p = distributed_ha();
     for n in &p.nodes {
-        let id = file(&p, &n.name, "repository/conf/identity/identity.xml");
+        let id = xml(&p, &n.name, "repository/conf/identity/identity.xml");
         let is_km = n.role == kmgen::model::Role::KeyManager;
         assert_eq!(
             text(&id, "Server/EnableAskPasswordAdminUI"),
@@ -331,7 +247,7 @@ fn every_api_m_node_gets_its_identity_xml() {
             "{}",
             n.name
         );
-        let ds = file(
+        let ds = xml(
             &p,
             &n.name,
             "repository/conf/datasources/master-datasources.xml",
@@ -354,13 +270,13 @@ fn key_manager_gateway_server_url_only_with_hazelcast() {
     let env = "APIManager/APIGateway/Environments/Environment/ServerURL";
     let p = load(SINGLE_VM);
     assert_eq!(
-        text(&file(&p, "km", "repository/conf/api-manager.xml"), env),
+        text(&xml(&p, "km", "repository/conf/api-manager.xml"), env),
         stock
     );
 
     let p = load(&SINGLE_VM.replace("[user_store]", "[gateway]\nhazelcast = true\n[user_store]"));
     assert_eq!(
-        text(&file(&p, "km", "repository/conf/api-manager.xml"), env),
+        text(&xml(&p, "km", "repository/conf/api-manager.xml"), env),
         "https://wso2.example.com:9443/services/"
     );
 
@@ -368,7 +284,7 @@ fn key_manager_gateway_server_url_only_with_hazelcast() {
     let p = load(&active_active("[gateway]\nhazelcast = true\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\" }\n"));
     for node in ["km-1", "apim-1", "apim-2"] {
         assert_eq!(
-            text(&file(&p, node, "repository/conf/api-manager.xml"), env),
+            text(&xml(&p, node, "repository/conf/api-manager.xml"), env),
             "https://apim1.example.com:9443/services/",
             "{node}"
         );
@@ -378,7 +294,7 @@ fn key_manager_gateway_server_url_only_with_hazelcast() {
         "[gateway]\nhazelcast = true\nload_balancer = { host = \"gw.example.com\" }\n",
     ));
     assert_eq!(
-        text(&file(&p, "apim-2", "repository/conf/api-manager.xml"), env),
+        text(&xml(&p, "apim-2", "repository/conf/api-manager.xml"), env),
         "https://apim2.example.com:9445/services/"
     );
 }
@@ -386,7 +302,7 @@ fn key_manager_gateway_server_url_only_with_hazelcast() {
 #[test]
 fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
     let p = load(SINGLE_VM);
-    let km = file(&p, "km", "repository/conf/api-manager.xml");
+    let km = xml(&p, "km", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
         "https://wso2.example.com:8243/revoke"
@@ -394,7 +310,7 @@ fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
     let p = load(&active_active(
         "[gateway]\nload_balancer = { host = \"gw.example.com\", https_port = 443 }\n",
     ));
-    let km = file(&p, "km-1", "repository/conf/api-manager.xml");
+    let km = xml(&p, "km-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
         "https://gw.example.com:443/revoke"
@@ -404,14 +320,14 @@ fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
 #[test]
 fn jwt_elements_follow_the_profile() {
     let p = load(SINGLE_VM);
-    let am = file(&p, "km", "repository/conf/api-manager.xml");
+    let am = xml(&p, "km", "repository/conf/api-manager.xml");
     assert!(texts(&am, "APIManager/JWTConfiguration/SignatureAlgorithm").is_empty());
     let p = load(&SINGLE_VM.replace(
         "[user_store]",
         "[jwt]\nenabled = true\nconsumer_dialect_uri = \"http://acme/claims\"\n[user_store]",
     ));
     for node in ["km", "apim"] {
-        let am = file(&p, node, "repository/conf/api-manager.xml");
+        let am = xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, "APIManager/JWTConfiguration/EnableJWTGeneration"),
             "true"
@@ -435,7 +351,7 @@ fn jwt_elements_follow_the_profile() {
 fn active_active_publishes_throttling_events_to_both_nodes() {
     let p = load(&active_active(AA_GW_LB));
     for node in ["apim-1", "apim-2"] {
-        let am = file(&p, node, "repository/conf/api-manager.xml");
+        let am = xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(
                 &am,
@@ -458,29 +374,30 @@ fn hazelcast_clusters_the_gateways_with_well_known_members() {
     let p = load(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
     let axis2 = file(&p, "apim-1", "repository/conf/axis2/axis2.xml");
     assert!(axis2.contains(r#"enable="true""#));
+    let axis2_xml = parse(&axis2).unwrap();
     assert_eq!(
         text(
-            &axis2,
+            &axis2_xml,
             "axisconfig/clustering/parameter[@name=membershipScheme]"
         ),
         "wka"
     );
     assert_eq!(
         text(
-            &axis2,
+            &axis2_xml,
             "axisconfig/clustering/parameter[@name=localMemberHost]"
         ),
         "apim1.example.com"
     );
     assert_eq!(
         text(
-            &axis2,
+            &axis2_xml,
             "axisconfig/clustering/parameter[@name=localMemberPort]"
         ),
         "4000"
     );
     assert_eq!(
-        texts(&axis2, "axisconfig/clustering/members/member/hostName"),
+        texts(&axis2_xml, "axisconfig/clustering/members/member/hostName"),
         ["apim2.example.com"]
     );
     let p = load(&active_active(AA_GW_LB));
@@ -495,7 +412,7 @@ fn shared_databases_per_role_and_separate_config_registries() {
         "[database]\ntype = \"mysql\"\nhost = \"db.example.com\"\n[database.am]\nusername = \"am\"\npassword = \"a&b<c\"\n[database.um]\nusername = \"u\"\npassword = \"pw1234\"\n[database.reg]\nusername = \"u\"\npassword = \"pw1234\"",
     ));
     for node in ["km", "apim"] {
-        let ds = file(
+        let ds = xml(
             &p,
             node,
             "repository/conf/datasources/master-datasources.xml",
@@ -534,7 +451,7 @@ fn shared_databases_per_role_and_separate_config_registries() {
     }
     let target = |node| {
         texts(
-            &file(&p, node, "repository/conf/registry.xml"),
+            &xml(&p, node, "repository/conf/registry.xml"),
             "wso2registry/mount/targetPath",
         )
     };
@@ -558,14 +475,14 @@ fn oauth_key_encryption_in_both_products() {
         "[tls]\nkey_sharing = \"deployment\"\n[key_manager]\nencrypt_oauth_keys = true\n[user_store]",
     ));
     for node in ["km", "apim"] {
-        let am = file(&p, node, "repository/conf/api-manager.xml");
+        let am = xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, "APIManager/OAuthConfigurations/EncryptPersistedTokens"),
             "true"
         );
     }
     for node in ["km", "apim"] {
-        let id = file(&p, node, "repository/conf/identity/identity.xml");
+        let id = xml(&p, node, "repository/conf/identity/identity.xml");
         assert_eq!(
             text(&id, "Server/OAuth/TokenPersistenceProcessor"),
             "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor",
@@ -574,7 +491,7 @@ fn oauth_key_encryption_in_both_products() {
     }
     let plain = load(SINGLE_VM);
     for node in ["km", "apim"] {
-        let id = file(&plain, node, "repository/conf/identity/identity.xml");
+        let id = xml(&plain, node, "repository/conf/identity/identity.xml");
         assert_eq!(
             text(&id, "Server/OAuth/TokenPersistenceProcessor"),
             "org.wso2.carbon.identity.oauth.tokenprocessor.PlainTextPersistenceProcessor",
@@ -599,7 +516,7 @@ fn is_km_nodes_get_the_custom_sequence_folders() {
 fn stores_are_named_with_their_type_everywhere() {
     let p = load(&SINGLE_VM.replace("[user_store]", "[tls]\nformat = \"pkcs12\"\n[user_store]"));
     for node in ["km", "apim"] {
-        let carbon = file(&p, node, "repository/conf/carbon.xml");
+        let carbon = xml(&p, node, "repository/conf/carbon.xml");
         assert_eq!(text(&carbon, "Server/Security/KeyStore/Type"), "PKCS12");
         assert!(text(&carbon, "Server/Security/KeyStore/Location").ends_with("wso2carbon.p12"));
         assert!(
@@ -613,7 +530,7 @@ fn stores_are_named_with_their_type_everywhere() {
 const DISTRIBUTED_HA: &str = include_str!("../../profiles/distributed-ha.toml");
 
 fn distributed_ha() -> Plan {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles/distributed-ha.toml");
+    let dir = repo().join("profiles/distributed-ha.toml");
     let loaded = kmgen::load::load(&dir).unwrap();
     assert!(DISTRIBUTED_HA.contains("gateway-manager"));
     plan(&loaded.deployment)
@@ -622,7 +539,7 @@ fn distributed_ha() -> Plan {
 #[test]
 fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balancer() {
     let p = distributed_ha();
-    let am = file(&p, "publisher-1", "repository/conf/api-manager.xml");
+    let am = xml(&p, "publisher-1", "repository/conf/api-manager.xml");
     let env = "APIManager/APIGateway/Environments/Environment";
     assert_eq!(
         text(&am, &format!("{env}/ServerURL")),
@@ -648,7 +565,7 @@ fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balan
         text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
         "false"
     );
-    let km = file(&p, "km-1", "repository/conf/api-manager.xml");
+    let km = xml(&p, "km-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, &format!("{env}/ServerURL")),
         "https://gwm.acme.example:9443/services/"
@@ -662,7 +579,7 @@ fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balan
 #[test]
 fn distributed_gateways_publish_to_every_traffic_manager_with_failover() {
     let p = distributed_ha();
-    let am = file(&p, "gw-worker-1", "repository/conf/api-manager.xml");
+    let am = xml(&p, "gw-worker-1", "repository/conf/api-manager.xml");
     let t = "APIManager/ThrottlingConfigurations";
     assert_eq!(
         text(&am, &format!("{t}/TrafficManager/ReceiverUrlGroup")),
@@ -680,7 +597,7 @@ fn distributed_gateways_publish_to_every_traffic_manager_with_failover() {
             && jms.contains("tm2.acme.example:5672"),
         "{jms}"
     );
-    let store = file(&p, "store-1", "repository/conf/api-manager.xml");
+    let store = xml(&p, "store-1", "repository/conf/api-manager.xml");
     assert_eq!(text(&store, &format!("{t}/DataPublisher/Enabled")), "false");
 }
 
@@ -691,7 +608,7 @@ fn publisher_deploys_policies_to_the_traffic_manager_or_its_load_balancer() {
     let deployer = "APIManager/ThrottlingConfigurations/PolicyDeployer";
     let p = distributed_ha();
     for publisher in ["publisher-1", "publisher-2"] {
-        let am = file(&p, publisher, "repository/conf/api-manager.xml");
+        let am = xml(&p, publisher, "repository/conf/api-manager.xml");
         assert_eq!(text(&am, &format!("{deployer}/Enabled")), "true");
         assert_eq!(
             text(&am, &format!("{deployer}/ServiceURL")),
@@ -743,7 +660,7 @@ role = "gateway"
 host = "gw.acme.example"
 "#,
     );
-    let am = file(&p, "publisher-1", "repository/conf/api-manager.xml");
+    let am = xml(&p, "publisher-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, &format!("{deployer}/ServiceURL")),
         "https://tm1.acme.example:9445/services/"
@@ -776,7 +693,7 @@ fn traffic_manager_runs_the_tm_variants_and_no_shared_database() {
         tm.start_command,
         "sh bin/wso2server.sh -Dprofile=traffic-manager"
     );
-    let ds = file(
+    let ds = xml(
         &p,
         "tm-1",
         "repository/conf/datasources/master-datasources.xml",
