@@ -5,6 +5,11 @@ use std::path::PathBuf;
 pub enum Error {
     #[error(transparent)]
     Load(#[from] crate::load::LoadError),
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write `{path}`: {source}")]
     Write {
         path: PathBuf,
@@ -12,6 +17,12 @@ pub enum Error {
     },
     #[error("`{path}` exists and was not written by kmgen")]
     NotOurs { path: PathBuf },
+    #[error("`{path}` holds files kmgen did not write: {}", files.join(", "))]
+    ForeignFiles { path: PathBuf, files: Vec<String> },
+    #[error("the bundle folder `{target}` contains `{input}`, which the build reads")]
+    InputInsideOutput { input: PathBuf, target: PathBuf },
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
     #[error(transparent)]
     Render(#[from] crate::render::RenderError),
     #[error(transparent)]
@@ -29,7 +40,15 @@ impl Error {
     pub fn help(&self) -> Option<String> {
         match self {
             Error::NotOurs { .. } => Some(
-                "kmgen replaces only bundles it wrote itself; choose another -o folder, move it away, or pass --force"
+                "kmgen replaces only bundles it wrote itself; choose another -o folder, move it away, or pass --force (which moves it aside, never deletes it)"
+                    .into(),
+            ),
+            Error::ForeignFiles { .. } => Some(
+                "kmgen deletes only what its previous manifest lists; move these files out of the bundle, or pass --force to move them aside"
+                    .into(),
+            ),
+            Error::InputInsideOutput { .. } => Some(
+                "keep the profile and its secret files outside OUT/<deployment.name>/ (a rebuild replaces that folder), or choose another -o"
                     .into(),
             ),
             _ => None,

@@ -32,26 +32,28 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
     match cli.command {
         Command::Check { profile } => {
             let (_, p) = prepare(&profile, err)?;
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{}: ok ({} nodes, {}; {} files)",
                 profile.display(),
                 p.nodes.len(),
                 p.deployment.pattern.as_str(),
                 p.outputs.len()
-            );
+            )
+            .map_err(Error::Output)?;
         }
         Command::Plan { profile, format } => {
             let (_, p) = prepare(&profile, &mut std::io::sink())?;
             match format {
                 Format::Human => {
                     let renderer = render::Renderer::new(None)?;
-                    let _ = out.write_all(report::human(&p, &renderer)?.as_bytes());
+                    let text = report::human(&p, &renderer)?;
+                    out.write_all(text.as_bytes()).map_err(Error::Output)?;
                 }
                 Format::Json => {
                     let json =
                         serde_json::to_string_pretty(&report::report(&p)).expect("plan serializes");
-                    let _ = writeln!(out, "{json}");
+                    writeln!(out, "{json}").map_err(Error::Output)?;
                 }
             }
         }
@@ -70,9 +72,12 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
                 force,
                 rotate_keys,
                 now: now(),
-                profile_digest: bundle::sha256_hex(loaded.source.as_bytes()),
+                profile_digest: loaded.digest(),
+                inputs: loaded.inputs.clone(),
             };
-            let built = bundle::build(&p, &renderer, &opts)?;
+            let built = bundle::build(&p, &renderer, &opts, &mut |line| {
+                let _ = writeln!(err, "{line}");
+            })?;
             if verbose {
                 for line in built.pki.to_string().lines() {
                     let _ = writeln!(err, "  {line}");
@@ -84,17 +89,18 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
                     let _ = writeln!(err, "  node {name} ({role}): {} files", files.count());
                 }
             }
-            let _ = writeln!(
+            writeln!(
                 out,
                 "Wrote {} ({} nodes, {} files). Done in {}ms.",
                 built.path.display(),
                 p.nodes.len(),
                 built.files,
                 started.elapsed().as_millis()
-            );
+            )
+            .map_err(Error::Output)?;
         }
     }
-    Ok(())
+    out.flush().map_err(Error::Output)
 }
 
 /// What `check`, `plan` and `build` share: load and validate the profile, print its

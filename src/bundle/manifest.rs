@@ -9,8 +9,11 @@ struct Manifest<'a> {
     version: &'static str,
     deployment: &'a str,
     pattern: &'static str,
+    /// sha256 of the profile with its secrets masked (`Loaded::digest`).
     profile_sha256: &'a str,
     files: Vec<ManifestEntry<'a>>,
+    /// Empty folders the bundle creates (the IS-KM custom sequence folders).
+    dirs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -19,6 +22,8 @@ struct ManifestEntry<'a> {
     sha256: String,
     node: Option<&'a str>,
     kind: &'a str,
+    /// Holds a secret or a private key (written 0600).
+    private: bool,
 }
 
 /// The manifest of `files` (every output before it, in plan order).
@@ -36,7 +41,13 @@ pub fn manifest(plan: &Plan, files: &[(&Output, Vec<u8>)], profile_digest: &str)
                 sha256: sha256_hex(bytes),
                 node: o.node.as_deref(),
                 kind: o.kind.as_str(),
+                private: o.private,
             })
+            .collect(),
+        dirs: plan
+            .nodes
+            .iter()
+            .flat_map(|n| n.dirs.iter().map(move |d| format!("nodes/{}/{d}", n.name)))
             .collect(),
     };
     let mut s = serde_json::to_vec_pretty(&m).expect("manifest serializes");

@@ -1,5 +1,7 @@
 //! Write phase: the bytes of every planned output (keys, stores, rendered files, README),
-//! the manifest, then one atomic write into `OUT/<name>/`.
+//! the manifest, then one atomic write into `OUT/<name>/`, under a lock, after putting right
+//! whatever an interrupted build left (see `guard`).
+mod guard;
 mod manifest;
 mod produce;
 mod write;
@@ -18,8 +20,11 @@ pub struct Options<'a> {
     pub force: bool,
     pub rotate_keys: bool,
     pub now: time::OffsetDateTime,
-    /// Digest of the profile file, for the manifest.
+    /// Digest of the profile file with its secrets masked, for the manifest.
     pub profile_digest: String,
+    /// The files the build reads (profile, secret files, `extra_trusted`): the output
+    /// folder may not contain them.
+    pub inputs: Vec<PathBuf>,
 }
 
 pub struct Built {
@@ -28,13 +33,45 @@ pub struct Built {
     pub pki: PkiReport,
 }
 
-pub fn build(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Built, Error> {
-    let target = opts.out_dir.join(&plan.deployment.name);
-    if target.exists() && !target.join(MARKER).exists() && !opts.force {
-        return Err(Error::NotOurs { path: target });
+/// Builds the bundle of `plan` into `OUT/<name>/`. `log` receives what the user must know
+/// on the way (a wait for the lock, a recovery, a warning), one line at a time.
+pub fn build(
+    plan: &Plan,
+    renderer: &Renderer,
+    opts: &Options,
+    log: &mut dyn FnMut(String),
+) -> Result<Built, Error> {
+    let name = &plan.deployment.name;
+    let target = opts.out_dir.join(name);
+    if opts.out_dir.exists() && !opts.out_dir.is_dir() {
+        return Err(Error::Write {
+            path: opts.out_dir.to_path_buf(),
+            source: std::io::Error::other("exists and is not a folder"),
+        });
     }
+    std::fs::create_dir_all(opts.out_dir).map_err(|source| Error::Write {
+        path: opts.out_dir.to_path_buf(),
+        source,
+    })?;
+    let _lock = guard::lock(opts.out_dir, name, &mut |path| {
+        log(format!(
+            "note: another kmgen build is writing {} (lock {}); waiting for it",
+            target.display(),
+            path.display()
+        ))
+    })?;
+    let recovery = guard::recover(opts.out_dir, name)?;
+    for note in &recovery.notes {
+        log(format!("note: {note}"));
+    }
+    guard::check_inputs_outside(&target, &opts.inputs)?;
+    clear_foreign(&target, opts, log)?;
+    let key_dir = recovery
+        .key_source
+        .clone()
+        .unwrap_or_else(|| target.join("pki"));
     let (pki, report) = pki::load_or_create(
-        &target.join("pki"),
+        &key_dir,
         &plan.keys,
         &plan.certs,
         opts.now,
@@ -58,10 +95,62 @@ pub fn build(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Built, 
         }
     }
     let count = files.len();
-    write::write_atomically(opts.out_dir, &target, plan, &files)?;
+    let staging = write::stage(opts.out_dir, plan, &files)?;
+    let old = write::swap(opts.out_dir, &staging, &target)?;
+    let leftovers: Vec<PathBuf> = old.into_iter().chain(recovery.leftovers).collect();
+    for warning in guard::remove_leftovers(&leftovers) {
+        log(format!("warning: {warning}"));
+    }
     Ok(Built {
         path: target,
         files: count,
         pki: report,
     })
+}
+
+/// Files in the bundle folder that kmgen did not write: refused, or with `--force` moved
+/// aside (never deleted). A folder kmgen did not write at all counts as one such file.
+fn clear_foreign(target: &Path, opts: &Options, log: &mut dyn FnMut(String)) -> Result<(), Error> {
+    if !target.exists() {
+        return Ok(());
+    }
+    let foreign = if target.join(MARKER).is_file() {
+        guard::foreign_paths(target)?
+    } else {
+        if !opts.force {
+            return Err(Error::NotOurs {
+                path: target.to_path_buf(),
+            });
+        }
+        Vec::new()
+    };
+    if !target.join(MARKER).is_file() || !foreign.is_empty() {
+        if !opts.force {
+            return Err(Error::ForeignFiles {
+                path: target.to_path_buf(),
+                files: foreign,
+            });
+        }
+        let stamp = opts.now.unix_timestamp();
+        let aside = if foreign.is_empty() {
+            // Not a kmgen bundle: the whole folder goes aside.
+            let aside = target.with_file_name(format!(
+                "{}.foreign-{stamp}",
+                target.file_name().expect("bundle folder").to_string_lossy()
+            ));
+            std::fs::rename(target, &aside).map_err(|source| Error::Write {
+                path: aside.clone(),
+                source,
+            })?;
+            aside
+        } else {
+            guard::move_aside(target, &foreign, stamp)?
+        };
+        log(format!(
+            "note: moved what kmgen did not write in {} to {}",
+            target.display(),
+            aside.display()
+        ));
+    }
+    Ok(())
 }

@@ -1,78 +1,150 @@
-//! Writing a bundle: every file into a staging folder beside the target, then one rename
-//! into place. A failed build leaves the previous bundle as it was.
+//! Writing a bundle: every file into a staging folder beside the target, synced, the marker
+//! last; then the swap (old bundle aside, staging into place) and the old bundle removed.
+//! A failed build leaves the previous bundle as it was; a crash is put right by the next
+//! build (`guard::recover`).
 use crate::error::Error;
-use crate::plan::{Output, Plan};
-use std::fs;
-use std::path::Path;
+use crate::plan::{Output, Plan, MARKER};
+use std::fs::{self, File};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
-/// Writes `files` under a staging folder beside `target`, then swaps it into place.
-pub fn write_atomically(
-    out_dir: &Path,
-    target: &Path,
-    plan: &Plan,
-    files: &[(&Output, Vec<u8>)],
-) -> Result<(), Error> {
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
-    fs::create_dir_all(out_dir).map_err(werr(out_dir))?;
-    let pid = std::process::id();
-    let staging = out_dir.join(format!(".{}.staging-{pid}", plan.deployment.name));
-    let old = out_dir.join(format!(".{}.old-{pid}", plan.deployment.name));
-    let result = (|| {
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(werr(&staging))?;
-        }
-        for (o, bytes) in files {
-            write_file(&staging.join(&o.path), bytes, o.private)?;
-        }
-        for n in &plan.nodes {
-            for dir in &n.dirs {
-                let p = staging.join("nodes").join(&n.name).join(dir);
-                fs::create_dir_all(&p).map_err(werr(&p))?;
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
+/// Folders are 0755, or 0700 when they hold a private file (a key, or a file with a
+/// password), whatever the umask.
+const DIR_MODE: u32 = 0o755;
+const PRIVATE_DIR_MODE: u32 = 0o700;
+
+/// Test hook: `KMGEN_FAILPOINT=<name>` ends the process at that point as a crash would
+/// (no clean-up), so the tests can check what the next build recovers.
+pub fn failpoint(name: &str) {
+    if std::env::var("KMGEN_FAILPOINT").as_deref() == Ok(name) {
+        std::process::exit(86);
+    }
+}
+
+fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Write { path, source }
+}
+
+/// Writes `files` (the marker last) and the planned empty folders into a fresh staging
+/// folder of `out_dir`, every file and folder synced; returns the staging folder.
+pub fn stage(out_dir: &Path, plan: &Plan, files: &[(&Output, Vec<u8>)]) -> Result<PathBuf, Error> {
+    let staging = out_dir.join(format!(
+        ".{}.staging-{}",
+        plan.deployment.name,
+        std::process::id()
+    ));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(werr(&staging))?;
+    }
+    let result = write_all(&staging, plan, files);
+    if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
-        return Err(e);
     }
-    if target.exists() {
-        fs::rename(target, &old).map_err(|e| {
-            let _ = fs::remove_dir_all(&staging);
-            werr(target)(e)
-        })?;
-    }
-    if let Err(e) = fs::rename(&staging, target) {
-        if old.exists() {
-            let _ = fs::rename(&old, target);
+    result.map(|()| staging)
+}
+
+fn write_all(staging: &Path, plan: &Plan, files: &[(&Output, Vec<u8>)]) -> Result<(), Error> {
+    make_dir(staging, DIR_MODE)?;
+    let mut dirs: Vec<PathBuf> = vec![staging.to_path_buf()];
+    let (marker, rest): (Vec<_>, Vec<_>) = files.iter().partition(|(o, _)| o.path == MARKER);
+    for (o, bytes) in rest.into_iter().chain(marker) {
+        let path = staging.join(&o.path);
+        make_parents(staging, &path, &mut dirs)?;
+        write_file(&path, bytes, o.private)?;
+        if o.path == "manifest.json" {
+            failpoint("staged-manifest");
         }
-        let _ = fs::remove_dir_all(&staging);
-        return Err(werr(target)(e));
     }
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(werr(&old))?;
+    for n in &plan.nodes {
+        for dir in &n.dirs {
+            let p = staging.join("nodes").join(&n.name).join(dir);
+            make_parents(staging, &p.join("x"), &mut dirs)?;
+        }
+    }
+    for (o, _) in files.iter().filter(|(o, _)| o.private) {
+        let dir = staging.join(&o.path);
+        let dir = dir.parent().expect("a file");
+        fs::set_permissions(dir, fs::Permissions::from_mode(PRIVATE_DIR_MODE))
+            .map_err(werr(dir))?;
+    }
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs.iter().rev() {
+        sync_dir(d)?;
     }
     Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), Error> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let werr = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(werr)?;
+/// Creates every folder between `root` and `file`, remembering them for the final sync.
+fn make_parents(root: &Path, file: &Path, dirs: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let mut dir = root.to_path_buf();
+    let rel = file
+        .parent()
+        .expect("a file")
+        .strip_prefix(root)
+        .expect("under root");
+    for part in rel.components() {
+        dir.push(part);
+        if !dir.exists() {
+            make_dir(&dir, DIR_MODE)?;
+            dirs.push(dir.clone());
+        }
     }
+    Ok(())
+}
+
+fn make_dir(dir: &Path, mode: u32) -> Result<(), Error> {
+    fs::DirBuilder::new()
+        .mode(mode)
+        .create(dir)
+        .map_err(werr(dir))?;
+    // The umask may have taken bits away (or, under umask 000, left group write in).
+    fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(werr(dir))
+}
+
+fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), Error> {
+    let mode = if private { 0o600 } else { 0o644 };
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode(if private { 0o600 } else { 0o644 })
+        .mode(mode)
         .open(path)
-        .map_err(werr)?;
-    f.write_all(bytes).map_err(werr)
+        .map_err(werr(path))?;
+    f.set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(werr(path))?;
+    f.write_all(bytes).map_err(werr(path))?;
+    f.sync_all().map_err(werr(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), Error> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(werr(dir))
+}
+
+/// Swaps `staging` into `target`: the previous bundle aside, the new one into place, the
+/// output folder synced. Returns the previous bundle's folder, still to be removed.
+pub fn swap(out_dir: &Path, staging: &Path, target: &Path) -> Result<Option<PathBuf>, Error> {
+    let name = target.file_name().expect("bundle folder").to_string_lossy();
+    let old = out_dir.join(format!(".{name}.old-{}", std::process::id()));
+    let had_bundle = target.exists();
+    if had_bundle {
+        if let Err(e) = fs::rename(target, &old) {
+            let _ = fs::remove_dir_all(staging);
+            return Err(werr(target)(e));
+        }
+        failpoint("swap-between-renames");
+    }
+    if let Err(e) = fs::rename(staging, target) {
+        if had_bundle {
+            let _ = fs::rename(&old, target);
+        }
+        let _ = fs::remove_dir_all(staging);
+        return Err(werr(target)(e));
+    }
+    sync_dir(out_dir)?;
+    failpoint("swap-done");
+    Ok(had_bundle.then_some(old))
 }

@@ -21,10 +21,53 @@ pub enum LoadError {
     },
 }
 
-/// A validated profile and its source text.
+/// A validated profile, its source text and the files it names.
 pub struct Loaded {
     pub source: String,
     pub deployment: crate::model::Deployment,
+    /// The profile and every file it reads (`{ file = ... }` secrets, `extra_trusted`).
+    pub inputs: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// A digest of the profile that reveals nothing of its secrets: every literal secret is
+    /// masked (and each masked run folded to one `*`, so not even its length counts).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let masked = crate::diagnostic::mask_secrets(&self.source);
+        let mut folded = String::with_capacity(masked.len());
+        for c in masked.chars() {
+            if !(c == '*' && folded.ends_with('*')) {
+                folded.push(c);
+            }
+        }
+        Sha256::digest(folded.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The files a profile reads besides itself, relative to its folder.
+fn input_files(p: &profile::Profile, base: &Path) -> Vec<PathBuf> {
+    use profile::Secret;
+    let secrets = [
+        Some(&p.admin.password),
+        Some(&p.tls.keystore_password),
+        Some(&p.tls.truststore_password),
+        p.database.am.password.as_ref(),
+        p.database.um.password.as_ref(),
+        p.database.reg.password.as_ref(),
+        p.user_store.bind_password.as_ref(),
+    ];
+    let files = secrets.into_iter().flatten().filter_map(|s| match s {
+        Secret::File(f) => Some(f.as_str()),
+        _ => None,
+    });
+    files
+        .chain(p.tls.extra_trusted.iter().map(String::as_str))
+        .map(|f| base.join(f))
+        .collect()
 }
 
 /// Reads, parses and validates a profile; every problem becomes one `LoadError::Profile` report.
@@ -44,5 +87,11 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     };
     let deployment = validate::validate(&profile, &env)
         .map_err(|problems| LoadError::Profile(report_problems(&file, &source, &problems)))?;
-    Ok(Loaded { source, deployment })
+    let mut inputs = vec![path.to_path_buf()];
+    inputs.extend(input_files(&profile, base_dir));
+    Ok(Loaded {
+        source,
+        deployment,
+        inputs,
+    })
 }

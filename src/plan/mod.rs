@@ -133,7 +133,8 @@ fn outputs(
                 node: i,
                 template: *template,
             };
-            v.push(file(at(path), FileKind::Config, name, false, source));
+            let private = template.holds_secrets();
+            v.push(file(at(path), FileKind::Config, name, private, source));
         }
         let ks = Source::Keystore { node: i };
         v.push(file(

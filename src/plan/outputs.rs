@@ -61,6 +61,16 @@ impl TemplateId {
         TemplateId::Topology,
     ];
 
+    /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
+    /// such files are written 0600. Only files known to hold none are world-readable.
+    pub fn holds_secrets(self) -> bool {
+        use TemplateId::*;
+        !matches!(
+            self,
+            ApimRegistry | ApimRegistryTm | IsKmRegistry | Nginx | Readme | Topology
+        )
+    }
+
     /// The template's path under `templates/` (also its name for `--templates DIR`).
     pub fn name(self) -> &'static str {
         use TemplateId::*;

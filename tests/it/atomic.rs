@@ -50,6 +50,7 @@ fn assert_unchanged(dir: &Scratch, before: &[(String, Vec<u8>)], what: &str) {
     let entries: Vec<_> = fs::read_dir(dir.join("out"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != &format!(".{NAME}.lock"))
         .collect();
     assert_eq!(
         entries,
@@ -136,11 +137,9 @@ fn write_failure_on_a_fresh_target_leaves_nothing() {
     let dir = setup();
     build_with_file_size_limit(&dir, 8).failure(1).stdout_is("");
     let out = dir.join("out");
-    assert!(
-        !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
-        "left {:?}",
-        tree(&out)
-    );
+    // Only the (empty) lock file of the output stays.
+    let left: Vec<String> = tree(&out).into_iter().map(|f| f.0).collect();
+    assert_eq!(left, [format!(".{NAME}.lock")], "left {left:?}");
 }
 
 #[test]
@@ -149,10 +148,10 @@ fn output_folder_that_is_a_file_is_an_error_and_left_alone() {
     dir.write("out", "not a folder\n");
     let r = build(&dir, &[]).failure(1).stdout_is("");
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
-    // Reported by the key loader today (`out/<name>/pki/keys: Not a directory`): it names a
-    // path under `out`, if not `out` itself.
-    assert!(r.stderr.contains("out"), "names the path: {}", r.stderr);
-    assert!(r.stderr.contains("Not a directory"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: cannot write `out`: exists and is not a folder\n"
+    );
     assert_eq!(
         fs::read_to_string(dir.join("out")).unwrap(),
         "not a folder\n"
@@ -166,7 +165,7 @@ fn output_folder_that_is_a_file_is_an_error_and_left_alone() {
 }
 
 #[test]
-fn foreign_folder_is_refused_without_force_and_replaced_with_it() {
+fn foreign_folder_is_refused_without_force_and_moved_aside_with_it() {
     let dir = setup();
     dir.write(&format!("out/{NAME}/notes.txt"), "mine\n");
     let r = build(&dir, &[]).failure(1).stdout_is("");
@@ -174,14 +173,13 @@ fn foreign_folder_is_refused_without_force_and_replaced_with_it() {
         r.stderr,
         format!(
             "error: `out/{NAME}` exists and was not written by kmgen\n\
-             help: kmgen replaces only bundles it wrote itself; choose another -o folder, move it away, or pass --force\n"
+             help: kmgen replaces only bundles it wrote itself; choose another -o folder, move it away, or pass --force (which moves it aside, never deletes it)\n"
         )
     );
     assert_eq!(
         fs::read_to_string(dir.join(format!("out/{NAME}/notes.txt"))).unwrap(),
         "mine\n"
     );
-    assert_eq!(fs::read_dir(dir.join("out")).unwrap().count(), 1);
 
     // A file in the bundle's place is just as foreign.
     let dir2 = setup();
@@ -192,12 +190,67 @@ fn foreign_folder_is_refused_without_force_and_replaced_with_it() {
         "a file\n"
     );
 
-    build(&dir, &["--force"]).success();
+    let r = build(&dir, &["--force"]).success();
+    assert!(
+        r.stderr.contains("note: moved what kmgen did not write"),
+        "{}",
+        r.stderr
+    );
     let bundle = dir.join(format!("out/{NAME}"));
     assert!(!bundle.join("notes.txt").exists());
     assert!(bundle.join(".kmgen-bundle").exists());
-    assert!(bundle.join("manifest.json").exists());
     assert!(hidden_entries(&dir.join("out")).is_empty());
+    let aside = only_foreign_folder(&dir);
+    assert_eq!(
+        fs::read_to_string(aside.join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+}
+
+/// The one `out/<name>.foreign-<time>` folder.
+fn only_foreign_folder(dir: &Scratch) -> std::path::PathBuf {
+    let aside: Vec<_> = fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{NAME}.foreign-"))
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    aside[0].clone()
+}
+
+#[test]
+fn a_rebuild_refuses_files_kmgen_did_not_write_and_force_keeps_them() {
+    let dir = setup();
+    build_ok(&dir);
+    let bundle = dir.join(format!("out/{NAME}"));
+    fs::write(bundle.join("stray.txt"), "left by hand\n").unwrap();
+    fs::create_dir_all(bundle.join("nodes/apim/mine")).unwrap();
+    fs::write(bundle.join("nodes/apim/mine/notes.md"), "notes\n").unwrap();
+    let r = build(&dir, &[]).failure(1);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "error: `out/{NAME}` holds files kmgen did not write: nodes/apim/mine, stray.txt\n\
+             help: kmgen deletes only what its previous manifest lists; move these files out of the bundle, or pass --force to move them aside\n"
+        )
+    );
+    assert!(bundle.join("stray.txt").exists());
+    build(&dir, &["--force"]).success();
+    assert!(!bundle.join("stray.txt").exists());
+    let aside = only_foreign_folder(&dir);
+    assert_eq!(
+        fs::read_to_string(aside.join("stray.txt")).unwrap(),
+        "left by hand\n"
+    );
+    assert_eq!(
+        fs::read_to_string(aside.join("nodes/apim/mine/notes.md")).unwrap(),
+        "notes\n"
+    );
 }
 
 #[test]
@@ -205,14 +258,12 @@ fn second_build_replaces_a_kmgen_bundle() {
     let dir = setup();
     let first = build_ok(&dir);
     let bundle = dir.join(format!("out/{NAME}"));
-    fs::write(bundle.join("stray.txt"), "left by hand\n").unwrap();
     fs::write(
         bundle.join("nodes/apim/repository/conf/carbon.xml"),
         "edited\n",
     )
     .unwrap();
     let second = build_ok(&dir);
-    assert!(!bundle.join("stray.txt").exists());
     assert!(hidden_entries(&dir.join("out")).is_empty());
     let carbon = |t: &[(String, Vec<u8>)]| {
         t.iter()

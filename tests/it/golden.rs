@@ -27,25 +27,43 @@ pub fn seed_fixture_keys(out_dir: &Path, deployment: &str) {
     }
 }
 
+/// The manifest of a seeded bundle: the keys it holds are kmgen's (a rebuild refuses files
+/// the previous manifest does not list).
+pub fn write_seed_manifest(bundle: &Path) {
+    let files: Vec<serde_json::Value> = fs::read_dir(bundle.join("pki/keys"))
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            serde_json::json!({ "path": format!("pki/keys/{name}") })
+        })
+        .collect();
+    let manifest = serde_json::json!({ "tool": "kmgen", "files": files });
+    fs::write(bundle.join("manifest.json"), manifest.to_string()).unwrap();
+}
+
 /// Builds `profile` (a file in `dir`) into `dir/out` with the golden clock and fixture keys.
 pub fn golden_build(dir: &Path, profile: &str) -> PathBuf {
     let loaded = kmgen::load::load(&dir.join(profile)).expect("golden profile is valid");
     let out = dir.join("out");
-    seed_fixture_keys(&out, &loaded.deployment.name);
-    // Keys no spec wants any more would read as a rotation: keep only the ones the plan uses.
-    let plan = kmgen::plan::plan(&loaded.deployment);
-    let keys_dir = out.join(&loaded.deployment.name).join("pki/keys");
-    for entry in fs::read_dir(&keys_dir).unwrap() {
-        let path = entry.unwrap().path();
-        let id = path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .trim_end_matches(".key.pem")
-            .to_string();
-        if !plan.keys.iter().any(|k| k.id == id) {
-            fs::remove_file(path).unwrap();
+    // A first build starts from the fixture keys; a rebuild reuses its own bundle.
+    if !out.join(&loaded.deployment.name).exists() {
+        seed_fixture_keys(&out, &loaded.deployment.name);
+        // Keys no spec wants any more would read as a rotation: keep only the ones the plan uses.
+        let plan = kmgen::plan::plan(&loaded.deployment);
+        let keys_dir = out.join(&loaded.deployment.name).join("pki/keys");
+        for entry in fs::read_dir(&keys_dir).unwrap() {
+            let path = entry.unwrap().path();
+            let id = path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches(".key.pem")
+                .to_string();
+            if !plan.keys.iter().any(|k| k.id == id) {
+                fs::remove_file(path).unwrap();
+            }
         }
+        write_seed_manifest(&out.join(&loaded.deployment.name));
     }
     Kmgen::new()
         .current_dir(dir)

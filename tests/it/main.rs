@@ -9,6 +9,7 @@ mod golden;
 mod nginx;
 mod pki;
 mod plan_output;
+mod recovery;
 mod secrets;
 mod stores;
 mod support;

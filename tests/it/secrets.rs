@@ -217,6 +217,32 @@ fn commands_never_show_secrets(ldap: bool) {
             assert_no_secret(&path, &String::from_utf8_lossy(&bytes), ldap);
         }
     }
+    // Every file that holds a secret is 0600, and the manifest says it is private.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(bundle.join("manifest.json")).unwrap()).unwrap();
+    let private: std::collections::BTreeMap<String, bool> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap().to_string();
+            (path, f["private"].as_bool().unwrap())
+        })
+        .collect();
+    let mut holding = 0;
+    for (path, bytes) in tree(&bundle) {
+        let text = String::from_utf8_lossy(&bytes);
+        if all_secrets(ldap).iter().any(|s| text.contains(s)) {
+            holding += 1;
+            let mode = fs::metadata(bundle.join(&path))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{path} holds a secret");
+            assert_eq!(private.get(&path), Some(&true), "{path}: manifest private");
+        }
+    }
+    assert!(holding >= 10, "only {holding} files hold a secret");
 }
 
 #[test]

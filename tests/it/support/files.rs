@@ -48,7 +48,8 @@ pub fn hidden_entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
+        // The lock file of an output stays (an empty file; removing it would race).
+        .filter(|n| n.starts_with('.') && !n.ends_with(".lock"))
         .collect();
     names.sort();
     names
