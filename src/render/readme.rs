@@ -10,8 +10,8 @@ use std::fmt::Write;
 pub struct PlanReport<'a> {
     pub deployment: &'a str,
     pub pattern: &'static str,
-    pub apim_version: &'a str,
-    pub is_km_version: &'a str,
+    pub apim_version: crate::model::ApimBuild,
+    pub is_km_version: crate::model::IsKmBuild,
     pub nodes: Vec<NodeReport<'a>>,
     pub links: &'a [crate::plan::Link],
     pub load_balancers: &'a [crate::topology::LoadBalancerPlan],
@@ -24,7 +24,7 @@ pub struct NodeReport<'a> {
     pub role: &'static str,
     pub product: &'static str,
     pub host: &'a str,
-    pub port_offset: u16,
+    pub port_offset: crate::model::PortOffset,
     pub ports: Vec<PortReport>,
     pub start_command: &'a str,
     pub files: Vec<&'a str>,
@@ -33,7 +33,7 @@ pub struct NodeReport<'a> {
 #[derive(Serialize)]
 pub struct PortReport {
     pub name: &'static str,
-    pub port: u32,
+    pub port: crate::model::Port,
 }
 
 pub fn report(plan: &Plan) -> PlanReport<'_> {
@@ -41,8 +41,8 @@ pub fn report(plan: &Plan) -> PlanReport<'_> {
     PlanReport {
         deployment: &d.name,
         pattern: d.pattern.as_str(),
-        apim_version: &d.apim_version,
-        is_km_version: &d.is_km_version,
+        apim_version: d.apim_version,
+        is_km_version: d.is_km_version,
         nodes: plan
             .nodes
             .iter()
@@ -181,7 +181,7 @@ pub fn render(plan: &Plan) -> String {
             n.name,
             n.product.home()
         );
-        s.push_str(if d.database.db_type == crate::model::DbType::H2 {
+        s.push_str(if d.database.db_type() == crate::model::DbType::H2 {
             "3. The databases are the pack's embedded H2 files: nothing to install (and nothing shared between nodes).\n"
         } else {
             "3. Copy the JDBC driver of your database into `repository/components/lib/` (the databases must exist before the first start: see Databases below).\n"
@@ -252,14 +252,14 @@ pub fn render(plan: &Plan) -> String {
             }
         }
     }
-    if d.database.db_type != crate::model::DbType::H2 {
+    if let Some(server) = d.database.server() {
         let _ = write!(
             s,
             "\n## Databases\n\nBefore the first start, on {} ({}:{}):\n\n1. As an administrator, create the databases and their users: `databases/{}/create-databases.sql` (it holds the passwords; run `{}` from its folder).\n2. Create the tables with the scripts of the unzipped API-M pack, as each database's user:\n",
-            d.database.db_type.as_str(),
-            d.database.host,
-            d.database.port,
-            d.database.db_type.as_str(),
+            server.db_type.as_str(),
+            server.host,
+            server.port,
+            server.db_type.as_str(),
             super::databases::admin_command(&d.database)
         );
         for step in super::databases::table_steps(&d.database) {
