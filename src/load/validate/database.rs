@@ -1,8 +1,8 @@
 //! `[database]`: the server (or H2), and the three connections WSO2AM_DB, WSO2UM_DB and
 //! WSO2REG_DB with their names, users and passwords.
+use super::env::Env;
 use super::secrets::secret;
 use super::values::host;
-use super::Env;
 use crate::diagnostic::Problems;
 use crate::load::profile::{self, DbCredentials};
 use crate::model::{self, DbConnection, DbEngine, DbServer, DbType, Host, Port, Secret};

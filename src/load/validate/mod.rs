@@ -6,6 +6,7 @@
 //! order of the calls below is the order of the report.
 mod database;
 mod deployment;
+mod env;
 mod load_balancers;
 mod nodes;
 mod ports;
@@ -19,17 +20,10 @@ mod values;
 use crate::diagnostic::{Problem, Problems};
 use crate::load::profile::Profile;
 use crate::model::{self, DbType, Deployment};
+pub use env::Env;
 pub use nodes::MAX_PORT_OFFSET;
 use secrets::secret;
-use std::path::Path;
 use values::{endpoint, host, non_empty, port};
-
-/// Where secrets and `extra_trusted` files are looked up.
-pub struct Env<'a> {
-    /// Directory of the profile file: `{ file = ... }` and `extra_trusted` are relative to it.
-    pub base_dir: &'a Path,
-    pub var: &'a dyn Fn(&str) -> Option<String>,
-}
 
 pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
     let mut pr = Problems::default();

@@ -1,5 +1,5 @@
 //! Secrets: resolved from the profile, the environment or a file, and checked to be usable.
-use super::Env;
+use super::env::Env;
 use crate::diagnostic::Problems;
 use crate::load::profile;
 use crate::model::Secret;

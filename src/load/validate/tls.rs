@@ -1,6 +1,6 @@
 //! `[tls]`: key alias, key size, validity, store passwords and extra trusted certificates.
+use super::env::Env;
 use super::secrets::secret;
-use super::Env;
 use crate::diagnostic::Problems;
 use crate::load::{net, profile};
 use crate::model::{self, ExtraTrusted};

@@ -1,6 +1,6 @@
 //! `[user_store]`: JDBC, the IS-KM's embedded LDAP, or an external LDAP with its settings.
+use super::env::Env;
 use super::secrets::secret;
-use super::Env;
 use crate::diagnostic::Problems;
 use crate::load::profile;
 use crate::model::{ExternalLdap, Secret, UserStore, UserStoreType};
