@@ -112,7 +112,7 @@ fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
             .plan
             .nodes
             .first()
-            .map(|n| n.name.clone())
+            .map(|n| n.name.to_string())
             .unwrap_or_default(),
         what: "truststore",
         source,
@@ -134,7 +134,7 @@ fn keystore(inputs: &Inputs, node: usize) -> Result<Vec<u8>, Error> {
         password,
     )
     .map_err(|source| Error::Store {
-        node: n.name.clone(),
+        node: n.name.to_string(),
         what: "keystore",
         source,
     })

@@ -1,5 +1,6 @@
 //! The closed sets of the profile: patterns, roles, formats. Shared by the raw profile
 //! (`load::profile`, which deserializes them) and the validated model.
+use super::Port;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -75,6 +76,49 @@ impl DbType {
             DbType::Oracle => "oracle",
         }
     }
+
+    /// The database server this type runs on; `None` for the embedded H2.
+    pub fn server(self) -> Option<DbServerType> {
+        match self {
+            DbType::H2 => None,
+            DbType::Mysql => Some(DbServerType::Mysql),
+            DbType::Postgresql => Some(DbServerType::Postgresql),
+            DbType::Mssql => Some(DbServerType::Mssql),
+            DbType::Oracle => Some(DbServerType::Oracle),
+        }
+    }
+}
+
+/// A database that runs as a server (every `DbType` but H2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbServerType {
+    Mysql,
+    Postgresql,
+    Mssql,
+    Oracle,
+}
+
+impl DbServerType {
+    pub fn db_type(self) -> DbType {
+        match self {
+            DbServerType::Mysql => DbType::Mysql,
+            DbServerType::Postgresql => DbType::Postgresql,
+            DbServerType::Mssql => DbType::Mssql,
+            DbServerType::Oracle => DbType::Oracle,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        self.db_type().as_str()
+    }
+    /// The port the server listens on out of the box.
+    pub fn default_port(self) -> Port {
+        Port::stock(match self {
+            DbServerType::Mysql => 3306,
+            DbServerType::Postgresql => 5432,
+            DbServerType::Mssql => 1433,
+            DbServerType::Oracle => 1521,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -84,6 +128,16 @@ pub enum UserStoreType {
     Jdbc,
     EmbeddedLdap,
     Ldap,
+}
+
+impl UserStoreType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStoreType::Jdbc => "jdbc",
+            UserStoreType::EmbeddedLdap => "embedded-ldap",
+            UserStoreType::Ldap => "ldap",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

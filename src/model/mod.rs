@@ -1,46 +1,31 @@
 //! Validated model: the deployment after every check passed, secrets resolved.
 //!
 //! Types here can only be built by `validate`, so the planner never re-checks anything.
+//! Values that can be wrong are types that can only hold right ones (names, hosts, ports,
+//! builds), and a choice with its own settings is an enum that carries them (the database,
+//! the user store). Secrets stay `Secret` until a template writes them.
+mod builds;
 mod kinds;
+mod net;
+mod secret;
+mod stores;
 
+pub use builds::{ApimBuild, IsKmBuild};
 pub use kinds::{
-    DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat, SyncMode,
-    UserStoreType,
+    DbServerType, DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat,
+    SyncMode, UserStoreType,
 };
-use std::fmt;
+pub use net::{Host, Name, Port, PortOffset};
+pub use secret::Secret;
 use std::path::PathBuf;
-
-/// A resolved secret value. `Debug` and `Display` are redacted; only `expose` reads it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Secret(value)
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+pub use stores::{Database, DbConnection, DbEngine, DbServer, ExternalLdap, UserStore};
 
 #[derive(Debug, Clone)]
 pub struct Deployment {
-    pub name: String,
+    pub name: Name,
     pub pattern: Pattern,
-    pub apim_version: String,
-    pub is_km_version: String,
+    pub apim_version: ApimBuild,
+    pub is_km_version: IsKmBuild,
     pub admin: Admin,
     pub tls: Tls,
     pub database: Database,
@@ -82,42 +67,6 @@ pub struct ExtraTrusted {
 }
 
 #[derive(Debug, Clone)]
-pub struct Database {
-    pub db_type: DbType,
-    /// Server host and port (empty and 0 for h2).
-    pub host: String,
-    pub port: u16,
-    pub am: DbConnection,
-    pub um: DbConnection,
-    pub reg: DbConnection,
-}
-
-#[derive(Debug, Clone)]
-pub struct DbConnection {
-    /// Database name (h2: file name; oracle: service name).
-    pub name: String,
-    pub url: String,
-    pub username: String,
-    pub password: Secret,
-}
-
-#[derive(Debug, Clone)]
-pub struct UserStore {
-    pub store_type: UserStoreType,
-    /// Only with `type = "ldap"`.
-    pub ldap: Option<ExternalLdap>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ExternalLdap {
-    pub url: String,
-    pub bind_dn: String,
-    pub bind_password: Secret,
-    pub user_search_base: String,
-    pub group_search_base: String,
-}
-
-#[derive(Debug, Clone)]
 pub struct KeyManager {
     pub client: KmClient,
     pub encrypt_oauth_keys: bool,
@@ -141,24 +90,25 @@ pub struct Gateway {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    pub host: String,
-    pub port: u16,
+    pub host: Host,
+    pub port: Port,
 }
 
 #[derive(Debug, Clone)]
 pub struct GatewayLoadBalancer {
-    pub host: String,
-    pub https_port: u16,
-    pub http_port: u16,
+    pub host: Host,
+    pub https_port: Port,
+    pub http_port: Port,
 }
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub name: String,
+    pub name: Name,
     pub role: Role,
-    pub host: String,
-    pub port_offset: u16,
-    pub extra_names: Vec<String>,
+    pub host: Host,
+    pub port_offset: PortOffset,
+    /// More names the node's certificate carries.
+    pub extra_names: Vec<Host>,
 }
 
 impl Deployment {

@@ -12,19 +12,19 @@ pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, MARKER};
 pub use pki::{CertSpec, KeySpec};
 pub use wiring::{driver, nginx_view, revoke_api_url};
 
-use crate::model::{Deployment, Node, Role};
+use crate::model::{Deployment, Host, Name, Node, Port, PortOffset, Role};
 use crate::topology::{self, key_id, ports, start_profile, LoadBalancerPlan, Product};
 use view::NodeView;
 
 /// One node: who it is, what it listens on, how it starts, and the view its templates see.
 #[derive(Debug, Clone)]
 pub struct PlannedNode {
-    pub name: String,
+    pub name: Name,
     pub role: Role,
     pub product: Product,
-    pub host: String,
-    pub port_offset: u16,
-    pub ports: Vec<(&'static str, u32)>,
+    pub host: Host,
+    pub port_offset: PortOffset,
+    pub ports: Vec<(&'static str, Port)>,
     /// Config files: template → path inside the node folder.
     pub configs: Vec<(TemplateId, String)>,
     /// Empty directories the node needs (IS-KM custom sequence folders).
@@ -221,10 +221,10 @@ fn outputs(
 /// `databases/<type>/create-databases.sql`; none for H2 (no server to create them on).
 fn database_script_path(d: &Deployment) -> Option<String> {
     use crate::model::DbType;
-    (d.database.db_type != DbType::H2).then(|| {
+    (d.database.db_type() != DbType::H2).then(|| {
         format!(
             "databases/{}/create-databases.sql",
-            d.database.db_type.as_str()
+            d.database.db_type().as_str()
         )
     })
 }

@@ -37,7 +37,7 @@ fn fronting_load_balancers<'a>(
                 .iter()
                 .any(|r| r.backends.iter().any(|b| b.node == n.name))
         })
-        .map(|lb| lb.host.clone())
+        .map(|lb| lb.host.to_string())
 }
 
 pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpec>, Vec<CertSpec>) {
@@ -51,15 +51,15 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
                 bits: d.tls.key_bits,
             });
         }
-        let mut sans = vec![n.host.clone()];
-        sans.extend(n.extra_names.iter().cloned());
+        let mut sans = vec![n.host.to_string()];
+        sans.extend(n.extra_names.iter().map(|h| h.to_string()));
         sans.extend(fronting_load_balancers(lbs, n));
         sans.push("localhost".to_string());
         dedup(&mut sans);
         certs.push(CertSpec {
-            id: n.name.clone(),
+            id: n.name.to_string(),
             key_id: key.to_string(),
-            common_name: n.host.clone(),
+            common_name: n.host.to_string(),
             sans,
             validity_days: d.tls.validity_days,
         });
@@ -73,8 +73,8 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
         certs.push(CertSpec {
             id: lb.id.as_str().to_string(),
             key_id: lb.id.as_str().to_string(),
-            common_name: lb.host.clone(),
-            sans: vec![lb.host.clone()],
+            common_name: lb.host.to_string(),
+            sans: vec![lb.host.to_string()],
             validity_days: d.tls.validity_days,
         });
     }

@@ -1,11 +1,13 @@
 //! Render phase input: the per-node view that every template receives as `ctx`.
 //!
 //! This is the contract between the planner and the templates. Every value here is final:
-//! URLs are fully resolved (host, effective port), secrets are plain strings (templates
-//! write them into the product files, nowhere else), and optional parts are `None`
+//! URLs are fully resolved (host, effective port), secrets are `model::Secret` (redacted in
+//! `Debug`; serialized as the plain value, since templates write them into the product
+//! files: the view is serialized only into the Tera context), and optional parts are `None`
 //! (`null` in Tera: test them with `{% if ctx.x %}`). Templates never compute wiring; they
 //! only choose between stock text and these values. XML escaping is applied by the
 //! renderer to every `{{ }}` in a `.xml` template, so templates must not escape again.
+use crate::model::{Host, Name, Port, PortOffset, Secret};
 use serde::Serialize;
 
 /// Everything one node's templates can see.
@@ -40,31 +42,31 @@ pub struct NodeView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeInfo {
-    pub name: String,
+    pub name: Name,
     /// Host name (or IP) other nodes use: carbon.xml `HostName` and `MgtHostName`.
-    pub host: String,
+    pub host: Host,
     /// carbon.xml `Ports/Offset`.
-    pub port_offset: u16,
+    pub port_offset: PortOffset,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Admin {
     pub username: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Ports {
-    pub mgt_https: u32,
-    pub mgt_http: u32,
-    pub nio_https: u32,
-    pub nio_http: u32,
-    pub ldap: u32,
-    pub thrift: u32,
-    pub tm_binary: u32,
-    pub tm_ssl: u32,
-    pub jms: u32,
-    pub websocket: u32,
+    pub mgt_https: Port,
+    pub mgt_http: Port,
+    pub nio_https: Port,
+    pub nio_http: Port,
+    pub ldap: Port,
+    pub thrift: Port,
+    pub tm_binary: Port,
+    pub tm_ssl: Port,
+    pub jms: Port,
+    pub websocket: Port,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,10 +83,10 @@ pub struct KeyStoreRef {
     /// `JKS` or `PKCS12`, as carbon.xml `Type` wants it.
     #[serde(rename = "type")]
     pub store_type: &'static str,
-    pub password: String,
+    pub password: Secret,
     pub key_alias: String,
     /// Equal to `password` (Carbon requires key and store passwords to match for Tomcat).
-    pub key_password: String,
+    pub key_password: Secret,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,7 +94,7 @@ pub struct TrustStoreRef {
     pub location: String,
     #[serde(rename = "type")]
     pub store_type: &'static str,
-    pub password: String,
+    pub password: Secret,
 }
 
 /// The shared databases this node's role uses; `None` where the role does not use one.
@@ -118,7 +120,7 @@ pub struct DataSource {
     pub description: &'static str,
     pub url: String,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub driver: &'static str,
     pub validation_query: &'static str,
 }
@@ -145,7 +147,7 @@ pub struct UserStore {
     pub connection_url: Option<String>,
     /// LDAP bind DN (`ConnectionName`).
     pub connection_name: Option<String>,
-    pub connection_password: Option<String>,
+    pub connection_password: Option<Secret>,
     pub user_search_base: Option<String>,
     pub group_search_base: Option<String>,
 }
@@ -159,23 +161,23 @@ pub struct Clustering {
     pub domain: String,
     pub local_member_host: String,
     /// Hazelcast port, 4000, never offset.
-    pub local_member_port: u32,
+    pub local_member_port: Port,
     /// Well-known members: the other nodes of the cluster.
     pub members: Vec<Member>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {
-    pub host: String,
-    pub port: u32,
+    pub host: Host,
+    pub port: Port,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Proxy {
     /// `proxyPort` of the HTTPS (9443) connector.
-    pub https: Option<u16>,
+    pub https: Option<Port>,
     /// `proxyPort` of the HTTP (9763) connector.
-    pub http: Option<u16>,
+    pub http: Option<Port>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -219,11 +221,11 @@ pub struct KeyValidator {
     pub client_type: &'static str,
     pub enable_thrift_server: bool,
     /// `ThriftClientPort` (the Key Manager's 10397 + offset).
-    pub thrift_client_port: u32,
+    pub thrift_client_port: Port,
     /// `ThriftServerHost`: the Key Manager host on API-M nodes, this host on IS-KM nodes.
-    pub thrift_server_host: String,
+    pub thrift_server_host: Host,
     /// `ThriftServerPort` this node would listen on (10397 + own offset).
-    pub thrift_server_port: u32,
+    pub thrift_server_port: Port,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -278,10 +280,11 @@ pub struct Identity {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Jndi {
-    /// `connectionfactory.TopicConnectionFactory` of the traffic manager's jndi.properties.
-    pub topic_connection_factory: String,
+    /// `connectionfactory.TopicConnectionFactory` of the traffic manager's jndi.properties
+    /// (it holds the admin password).
+    pub topic_connection_factory: Secret,
     /// `connectionfactory.QueueConnectionFactory`.
-    pub queue_connection_factory: String,
+    pub queue_connection_factory: Secret,
 }
 
 /// What `load-balancer/nginx.conf` receives as `ctx`: one load balancer of the profile.
@@ -290,7 +293,7 @@ pub struct LoadBalancerView {
     pub deployment: String,
     /// `lb-km`, `lb-gateway`, `lb-apim` or `lb-tm`: the file names of its certificate and key.
     pub id: String,
-    pub host: String,
+    pub host: Host,
     /// Folder on the nginx host that holds `<id>.crt`, `<id>.key` and `<id>.backends.crt`.
     pub ssl_dir: String,
     pub routes: Vec<NginxRoute>,
@@ -299,7 +302,7 @@ pub struct LoadBalancerView {
 #[derive(Debug, Clone, Serialize)]
 pub struct NginxRoute {
     pub what: &'static str,
-    pub listen: u32,
+    pub listen: Port,
     /// Clients connect with TLS (`listen ... ssl`, the load balancer's own certificate).
     pub tls: bool,
     /// WebSocket upgrade headers are passed through.

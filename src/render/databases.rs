@@ -3,7 +3,7 @@
 //! the names and passwords of the profile. Re-running it is harmless: it creates what is
 //! missing and resets each user's password to the profile's. The tables come afterwards from
 //! the scripts of the API-M pack (`table_steps`). Pure: no IO.
-use crate::model::{Database, DbConnection, DbType};
+use crate::model::{Database, DbConnection, DbServer, DbServerType};
 use std::fmt::Write;
 
 /// One shared database of the deployment.
@@ -70,13 +70,12 @@ fn distinct<'a, T: PartialEq + ?Sized>(items: impl Iterator<Item = &'a T>) -> Ve
 
 /// `(path in the bundle, script)`, or `None` for h2 (each node keeps its own files).
 pub fn script(deployment: &str, db: &Database) -> Option<(String, String)> {
-    let t = db.db_type;
-    let body = match t {
-        DbType::H2 => return None,
-        DbType::Mysql => mysql(db),
-        DbType::Postgresql => postgresql(db),
-        DbType::Mssql => mssql(db),
-        DbType::Oracle => oracle(db),
+    let server = db.server()?;
+    let body = match server.db_type {
+        DbServerType::Mysql => mysql(db),
+        DbServerType::Postgresql => postgresql(db),
+        DbServerType::Mssql => mssql(db),
+        DbServerType::Oracle => oracle(db, server),
     };
     let mut s = String::new();
     let _ = writeln!(
@@ -89,40 +88,45 @@ pub fn script(deployment: &str, db: &Database) -> Option<(String, String)> {
         admin_command(db),
     );
     s.push_str(&body);
-    Some((format!("databases/{}/create-databases.sql", t.as_str()), s))
+    let t = server.db_type.as_str();
+    Some((format!("databases/{t}/create-databases.sql"), s))
 }
 
 /// How an administrator runs the script.
 pub fn admin_command(db: &Database) -> String {
-    let (h, p) = (&db.host, db.port);
-    match db.db_type {
-        DbType::H2 => String::new(),
-        DbType::Mysql => format!("mysql -h {h} -P {p} -u root -p < create-databases.sql"),
-        DbType::Postgresql => {
+    let Some(server) = db.server() else {
+        return String::new();
+    };
+    let (h, p) = (&server.host, server.port);
+    match server.db_type {
+        DbServerType::Mysql => format!("mysql -h {h} -P {p} -u root -p < create-databases.sql"),
+        DbServerType::Postgresql => {
             format!("psql -h {h} -p {p} -U postgres -d postgres -f create-databases.sql")
         }
-        DbType::Mssql => format!("sqlcmd -S {h},{p} -U sa -i create-databases.sql"),
-        DbType::Oracle => "sqlplus /nolog @create-databases.sql".to_string(),
+        DbServerType::Mssql => format!("sqlcmd -S {h},{p} -U sa -i create-databases.sql"),
+        DbServerType::Oracle => "sqlplus /nolog @create-databases.sql".to_string(),
     }
 }
 
 /// The pack's table scripts, one step per distinct database: WSO2AM_DB gets the API-M
 /// (and identity) tables, WSO2UM_DB and WSO2REG_DB the Carbon user and registry tables.
 pub fn table_steps(db: &Database) -> Vec<String> {
-    let (h, p) = (&db.host, db.port);
+    let Some(server) = db.server() else {
+        return Vec::new();
+    };
+    let (h, p) = (&server.host, server.port);
     // The pack names both scripts after the database type: dbscripts/<file> and
     // dbscripts/apimgt/<file>.
-    let file = match db.db_type {
-        DbType::H2 => return Vec::new(),
-        DbType::Mysql => "mysql5.7.sql",
-        DbType::Postgresql => "postgresql.sql",
-        DbType::Mssql => "mssql.sql",
-        DbType::Oracle => "oracle.sql",
+    let file = match server.db_type {
+        DbServerType::Mysql => "mysql5.7.sql",
+        DbServerType::Postgresql => "postgresql.sql",
+        DbServerType::Mssql => "mssql.sql",
+        DbServerType::Oracle => "oracle.sql",
     };
     let mut steps = Vec::new();
     // Tables live per database, or per schema (user) on Oracle.
     let place = |c: &DbConnection| {
-        if db.db_type == DbType::Oracle {
+        if server.db_type == DbServerType::Oracle {
             format!("{}/{}", c.name, c.username)
         } else {
             c.name.clone()
@@ -142,18 +146,21 @@ pub fn table_steps(db: &Database) -> Vec<String> {
         }
         done.push(place(c));
         let (u, n) = (&c.username, &c.name);
-        let cmd = match db.db_type {
-            DbType::H2 => unreachable!(),
-            DbType::Mysql => format!("mysql -h {h} -P {p} -u {u} -p {n} < <APIM_HOME>/{script}"),
-            DbType::Postgresql => {
+        let cmd = match server.db_type {
+            DbServerType::Mysql => {
+                format!("mysql -h {h} -P {p} -u {u} -p {n} < <APIM_HOME>/{script}")
+            }
+            DbServerType::Postgresql => {
                 format!("psql -h {h} -p {p} -U {u} -d {n} -f <APIM_HOME>/{script}")
             }
-            DbType::Mssql => format!("sqlcmd -S {h},{p} -U {u} -d {n} -i <APIM_HOME>/{script}"),
-            DbType::Oracle => format!("sqlplus {u}@//{h}:{p}/{n} @<APIM_HOME>/{script}"),
+            DbServerType::Mssql => {
+                format!("sqlcmd -S {h},{p} -U {u} -d {n} -i <APIM_HOME>/{script}")
+            }
+            DbServerType::Oracle => format!("sqlplus {u}@//{h}:{p}/{n} @<APIM_HOME>/{script}"),
         };
         steps.push(format!("{} (`{n}`): `{cmd}`", s.jndi));
     }
-    if db.db_type == DbType::Mysql {
+    if server.db_type == DbServerType::Mysql {
         steps.push("(MySQL 5.6: use `mysql.sql` instead of `mysql5.7.sql`.)".to_string());
     }
     steps
@@ -293,7 +300,7 @@ fn mssql(db: &Database) -> String {
     s
 }
 
-fn oracle(db: &Database) -> String {
+fn oracle(db: &Database, server: &DbServer) -> String {
     // Oracle has no CREATE DATABASE here: each database of the profile is a service (the JDBC
     // URL's name) in which the user is created as its schema.
     // DEFINE OFF: SQL*Plus would read a `&` in a password as a substitution variable.
@@ -304,7 +311,7 @@ fn oracle(db: &Database) -> String {
         let _ = writeln!(
             s,
             "PROMPT Connecting to service {svc} as an administrator\nCONNECT system@//{}:{}/{svc}",
-            db.host, db.port
+            server.host, server.port
         );
         for c in placements.iter().filter(|c| c.name == svc) {
             let u = c.username.as_str();

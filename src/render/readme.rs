@@ -18,8 +18,8 @@ pub fn start_order(plan: &Plan) -> Vec<&PlannedNode> {
 struct ReadmeView<'a> {
     name: &'a str,
     pattern: &'static str,
-    apim_version: &'a str,
-    is_km_version: &'a str,
+    apim_version: crate::model::ApimBuild,
+    is_km_version: crate::model::IsKmBuild,
     topology: Vec<TopologyRow<'a>>,
     links: &'a [Link],
     nodes: Vec<NodeSteps<'a>>,
@@ -36,15 +36,15 @@ pub struct TopologyRow<'a> {
     role: &'static str,
     product: &'static str,
     host: &'a str,
-    port_offset: u16,
-    https: u32,
+    port_offset: crate::model::PortOffset,
+    https: crate::model::Port,
     ports: Vec<Port>,
 }
 
 #[derive(Serialize)]
 struct Port {
     name: &'static str,
-    port: u32,
+    port: crate::model::Port,
 }
 
 #[derive(Serialize)]
@@ -111,7 +111,7 @@ struct DatabaseSteps {
     #[serde(rename = "type")]
     db_type: &'static str,
     host: String,
-    port: u16,
+    port: crate::model::Port,
     admin_command: String,
     table_steps: Vec<String>,
 }
@@ -146,10 +146,10 @@ fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
 /// The bundle's README.md.
 pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
     let d = &plan.deployment;
-    let database = (d.database.db_type != crate::model::DbType::H2).then(|| DatabaseSteps {
-        db_type: d.database.db_type.as_str(),
-        host: d.database.host.clone(),
-        port: d.database.port,
+    let database = d.database.server().map(|server| DatabaseSteps {
+        db_type: server.db_type.as_str(),
+        host: server.host.to_string(),
+        port: server.port,
         admin_command: databases::admin_command(&d.database),
         table_steps: databases::table_steps(&d.database),
     });
@@ -164,8 +164,8 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
     let view = ReadmeView {
         name: &d.name,
         pattern: d.pattern.as_str(),
-        apim_version: &d.apim_version,
-        is_km_version: &d.is_km_version,
+        apim_version: d.apim_version,
+        is_km_version: d.is_km_version,
         topology: TopologyRow::rows(plan),
         links: &plan.links,
         nodes: plan.nodes.iter().map(|n| node_steps(plan, n)).collect(),

@@ -12,8 +12,8 @@ use std::fmt::Write;
 pub struct PlanReport<'a> {
     pub deployment: &'a str,
     pub pattern: &'static str,
-    pub apim_version: &'a str,
-    pub is_km_version: &'a str,
+    pub apim_version: crate::model::ApimBuild,
+    pub is_km_version: crate::model::IsKmBuild,
     pub nodes: Vec<NodeReport<'a>>,
     pub links: &'a [Link],
     pub load_balancers: &'a [LoadBalancerPlan],
@@ -28,7 +28,7 @@ pub struct NodeReport<'a> {
     pub role: &'static str,
     pub product: &'static str,
     pub host: &'a str,
-    pub port_offset: u16,
+    pub port_offset: crate::model::PortOffset,
     pub ports: Vec<PortReport>,
     pub start_command: &'a str,
     /// The node's files, relative to its folder.
@@ -38,7 +38,7 @@ pub struct NodeReport<'a> {
 #[derive(Serialize)]
 pub struct PortReport {
     pub name: &'static str,
-    pub port: u32,
+    pub port: crate::model::Port,
 }
 
 #[derive(Serialize)]
@@ -64,8 +64,8 @@ pub fn report(plan: &Plan) -> PlanReport<'_> {
     PlanReport {
         deployment: &d.name,
         pattern: d.pattern.as_str(),
-        apim_version: &d.apim_version,
-        is_km_version: &d.is_km_version,
+        apim_version: d.apim_version,
+        is_km_version: d.is_km_version,
         nodes: plan
             .nodes
             .iter()

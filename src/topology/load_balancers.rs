@@ -1,6 +1,6 @@
 //! The load balancers a profile declares: where each listens and which node ports it fronts.
 use super::ports::{self, at};
-use crate::model::{Deployment, Role};
+use crate::model::{Deployment, Host, Name, Port, Role};
 use serde::Serialize;
 
 /// Which load balancer: one per profile table that declares one. The id names its files
@@ -56,7 +56,7 @@ impl std::fmt::Display for LoadBalancerId {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadBalancerPlan {
     pub id: LoadBalancerId,
-    pub host: String,
+    pub host: Host,
     pub routes: Vec<Route>,
 }
 
@@ -68,21 +68,21 @@ pub struct Route {
     pub key: &'static str,
     pub what: &'static str,
     pub scheme: &'static str,
-    pub listen: u32,
+    pub listen: Port,
     pub backends: Vec<Backend>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Backend {
-    pub node: String,
-    pub host: String,
-    pub port: u32,
+    pub node: Name,
+    pub host: Host,
+    pub port: Port,
 }
 
 /// Every load balancer the profile declares, in a fixed order (Key Manager, gateway, API-M
 /// front, traffic manager), each with the nodes it fronts.
 pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
-    let backends = |roles: &dyn Fn(Role) -> bool, port: u32| -> Vec<Backend> {
+    let backends = |roles: &dyn Fn(Role) -> bool, port: Port| -> Vec<Backend> {
         d.nodes
             .iter()
             .filter(|n| roles(n.role))
@@ -93,11 +93,11 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             })
             .collect()
     };
-    let route = |key, what, scheme, listen: u16, roles: &dyn Fn(Role) -> bool, port| Route {
+    let route = |key, what, scheme, listen: Port, roles: &dyn Fn(Role) -> bool, port| Route {
         key,
         what,
         scheme,
-        listen: u32::from(listen),
+        listen,
         backends: backends(roles, port),
     };
     let mut v = Vec::new();
@@ -117,7 +117,6 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
     }
     if let Some(lb) = &d.gateway.load_balancer {
         let traffic = |r: Role| r.is_gateway() && r != Role::GatewayManager;
-        let ws = u16::try_from(ports::WEBSOCKET).expect("9099 fits");
         v.push(LoadBalancerPlan {
             id: LoadBalancerId::Gateway,
             host: lb.host.clone(),
@@ -142,7 +141,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
                     "gateway.load_balancer.host",
                     "WebSocket APIs",
                     "ws",
-                    ws,
+                    ports::WEBSOCKET,
                     &traffic,
                     ports::WEBSOCKET,
                 ),

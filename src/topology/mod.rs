@@ -1,7 +1,7 @@
 //! Topology: the shared facts of a deployment that validation and planning both read:
 //! which pack a role runs, how it starts, which node manages the gateways, where API
 //! traffic enters, which load balancers stand in front of which node ports.
-use crate::model::{Deployment, KeySharing, Node, Pattern, Role, SyncMode};
+use crate::model::{Deployment, Host, KeySharing, Node, Pattern, Port, Role, SyncMode};
 use ports::at;
 use serde::Serialize;
 
@@ -100,13 +100,9 @@ pub fn gateway_manager(d: &Deployment) -> Option<&Node> {
 
 /// `https://host:port` of the API traffic entry point: the gateway load balancer, or the
 /// first node that serves API traffic.
-pub fn gateway_traffic(d: &Deployment) -> Option<(String, u32, u32)> {
+pub fn gateway_traffic(d: &Deployment) -> Option<(Host, Port, Port)> {
     if let Some(lb) = &d.gateway.load_balancer {
-        return Some((
-            lb.host.clone(),
-            u32::from(lb.https_port),
-            u32::from(lb.http_port),
-        ));
+        return Some((lb.host.clone(), lb.https_port, lb.http_port));
     }
     d.nodes
         .iter()

@@ -1,24 +1,69 @@
 //! Port arithmetic: the stock ports of API-M 2.6.0 and IS-KM 5.7.0, and what each node listens on.
-use crate::model::{Deployment, KmClient, Node, Role, UserStoreType};
+use crate::model::{Deployment, KmClient, Node, Port, PortOffset, Role, UserStore};
 
-pub const MGT_HTTPS: u32 = 9443;
-pub const MGT_HTTP: u32 = 9763;
-pub const NIO_HTTPS: u32 = 8243;
-pub const NIO_HTTP: u32 = 8280;
-pub const LDAP: u32 = 10389;
-pub const THRIFT: u32 = 10397;
-pub const TM_BINARY: u32 = 9611;
-pub const TM_SSL: u32 = 9711;
-pub const JMS: u32 = 5672;
-pub const WEBSOCKET: u32 = 9099;
-pub const SECURE_WEBSOCKET: u32 = 8099;
-pub const JMX_RMI_REGISTRY: u32 = 9999;
-pub const JMX_RMI_SERVER: u32 = 11111;
+pub const MGT_HTTPS: Port = Port::stock(9443);
+pub const MGT_HTTP: Port = Port::stock(9763);
+pub const NIO_HTTPS: Port = Port::stock(8243);
+pub const NIO_HTTP: Port = Port::stock(8280);
+pub const LDAP: Port = Port::stock(10389);
+pub const THRIFT: Port = Port::stock(10397);
+pub const TM_BINARY: Port = Port::stock(9611);
+pub const TM_SSL: Port = Port::stock(9711);
+pub const JMS: Port = Port::stock(5672);
+pub const WEBSOCKET: Port = Port::stock(9099);
+pub const SECURE_WEBSOCKET: Port = Port::stock(8099);
+pub const JMX_RMI_REGISTRY: Port = Port::stock(9999);
+pub const JMX_RMI_SERVER: Port = Port::stock(11111);
 /// Hazelcast `localMemberPort`: not offset.
-pub const HAZELCAST: u32 = 4000;
+pub const HAZELCAST: Port = Port::stock(4000);
 
-pub fn at(default: u32, node: &Node) -> u32 {
-    default + u32::from(node.port_offset)
+/// Every default port the offset moves, as listings name it: the ports a node's files carry.
+pub const OFFSET_PORTS: [(&str, Port); 13] = [
+    ("management HTTPS", MGT_HTTPS),
+    ("management HTTP", MGT_HTTP),
+    ("JMX RMI registry", JMX_RMI_REGISTRY),
+    ("JMX RMI server", JMX_RMI_SERVER),
+    ("gateway NIO HTTPS", NIO_HTTPS),
+    ("gateway NIO HTTP", NIO_HTTP),
+    ("WebSocket", WEBSOCKET),
+    ("secure WebSocket", SECURE_WEBSOCKET),
+    ("traffic manager binary", TM_BINARY),
+    ("traffic manager SSL", TM_SSL),
+    ("JMS", JMS),
+    ("Thrift", THRIFT),
+    ("embedded LDAP", LDAP),
+];
+
+/// The highest offset port, and so the largest offset that keeps every port of a node valid.
+pub const HIGHEST_OFFSET_PORT: (&str, Port) = highest(&OFFSET_PORTS);
+pub const MAX_OFFSET: PortOffset = PortOffset::new(u16::MAX - HIGHEST_OFFSET_PORT.1.get());
+
+const fn highest(ports: &[(&'static str, Port)]) -> (&'static str, Port) {
+    let mut best = ports[0];
+    let mut i = 1;
+    while i < ports.len() {
+        if ports[i].1.get() > best.1.get() {
+            best = ports[i];
+        }
+        i += 1;
+    }
+    best
+}
+
+/// The default port `default` of `node`, offset.
+pub fn at(default: Port, node: &Node) -> Port {
+    default
+        .offset_by(node.port_offset)
+        .expect("validated: a node's offset is at most MAX_OFFSET")
+}
+
+/// The label of a default port in `OFFSET_PORTS`.
+fn labelled(default: Port, node: &Node) -> (&'static str, Port) {
+    let (label, _) = OFFSET_PORTS
+        .iter()
+        .find(|(_, p)| *p == default)
+        .expect("every offset port is listed");
+    (label, at(default, node))
 }
 
 /// Nodes that join a Hazelcast (wka) cluster: API-traffic nodes with `gateway.hazelcast`.
@@ -27,34 +72,39 @@ pub fn clustered(d: &Deployment, node: &Node) -> bool {
 }
 
 /// Every port a node listens on, with a label, after its offset.
-pub fn listening(d: &Deployment, n: &Node) -> Vec<(&'static str, u32)> {
-    let mut v = vec![
-        ("management HTTPS", at(MGT_HTTPS, n)),
-        ("management HTTP", at(MGT_HTTP, n)),
-        ("JMX RMI registry", at(JMX_RMI_REGISTRY, n)),
-        ("JMX RMI server", at(JMX_RMI_SERVER, n)),
-    ];
+pub fn listening(d: &Deployment, n: &Node) -> Vec<(&'static str, Port)> {
+    let mut defaults = vec![MGT_HTTPS, MGT_HTTP, JMX_RMI_REGISTRY, JMX_RMI_SERVER];
     if n.role.is_gateway() {
-        v.push(("gateway NIO HTTPS", at(NIO_HTTPS, n)));
-        v.push(("gateway NIO HTTP", at(NIO_HTTP, n)));
-        v.push(("WebSocket", at(WEBSOCKET, n)));
-        v.push(("secure WebSocket", at(SECURE_WEBSOCKET, n)));
+        defaults.extend([NIO_HTTPS, NIO_HTTP, WEBSOCKET, SECURE_WEBSOCKET]);
     }
     if matches!(n.role, Role::AllInOne | Role::TrafficManager) {
-        v.push(("traffic manager binary", at(TM_BINARY, n)));
-        v.push(("traffic manager SSL", at(TM_SSL, n)));
-        v.push(("JMS", at(JMS, n)));
+        defaults.extend([TM_BINARY, TM_SSL, JMS]);
     }
     if n.role == Role::KeyManager {
         if d.key_manager.client == KmClient::Thrift {
-            v.push(("Thrift", at(THRIFT, n)));
+            defaults.push(THRIFT);
         }
-        if d.user_store.store_type == UserStoreType::EmbeddedLdap {
-            v.push(("embedded LDAP", at(LDAP, n)));
+        if matches!(d.user_store, UserStore::EmbeddedLdap) {
+            defaults.push(LDAP);
         }
     }
+    let mut v: Vec<_> = defaults.into_iter().map(|p| labelled(p, n)).collect();
     if clustered(d, n) {
         v.push(("Hazelcast", HAZELCAST));
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_highest_port_bounds_the_offset() {
+        assert_eq!(HIGHEST_OFFSET_PORT, ("JMX RMI server", JMX_RMI_SERVER));
+        assert_eq!(MAX_OFFSET.get(), 65535 - 11111);
+        for (_, p) in OFFSET_PORTS {
+            assert!(p.offset_by(MAX_OFFSET).is_some());
+        }
+    }
 }

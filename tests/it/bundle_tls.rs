@@ -40,7 +40,7 @@ fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
                 let direct = callee.host == host;
                 let behind_lb = cert.sans.iter().any(|s| s == host) && host != "localhost";
                 if callee.name != link.from && (direct || behind_lb) {
-                    out.insert((link.from.clone(), callee.name.clone(), host.to_string()));
+                    out.insert((link.from.clone(), callee.name.to_string(), host.to_string()));
                 }
             }
         }

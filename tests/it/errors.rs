@@ -108,6 +108,7 @@ cases! {
     oracle_user_and_password => "oracle-user-and-password",
     port_collision => "port-collision",
     port_offset_out_of_range => "port-offset-out-of-range",
+    port_offset_past_65535 => "port-offset-past-65535",
     port_offset_string => "port-offset-string",
     roles_distributed => "roles-distributed",
     roles_hybrid_active_active => "roles-hybrid-active-active",

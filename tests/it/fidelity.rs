@@ -620,7 +620,7 @@ const JDBC_USM: &str =
 const LDAP_USM: &str = "UserManager/Realm/UserStoreManager[@class=org.wso2.carbon.user.core.ldap.ReadWriteLDAPUserStoreManager]";
 
 fn not_jdbc(d: &Deployment, _: Role) -> bool {
-    d.user_store.store_type != UserStoreType::Jdbc
+    d.user_store.kind() != UserStoreType::Jdbc
 }
 fn always(_: &Deployment, _: Role) -> bool {
     true
@@ -705,12 +705,12 @@ fn every_rendered_xml_parses_and_secrets_round_trip() {
                         );
                         assert_eq!(
                             at(&p),
-                            vec![ds.password.clone()],
+                            vec![ds.password.expose().to_string()],
                             "{}: node {} {p}",
                             c.name,
                             n.name
                         );
-                        if ds.password == NASTY {
+                        if ds.password.expose() == NASTY {
                             nasty_seen.insert("database password");
                         }
                     }
@@ -727,7 +727,7 @@ fn every_rendered_xml_parses_and_secrets_round_trip() {
                     if admin == NASTY {
                         nasty_seen.insert("admin password");
                     }
-                    if let Some(ldap) = &c.deployment.user_store.ldap {
+                    if let kmgen::model::UserStore::Ldap(ldap) = &c.deployment.user_store {
                         let p = format!("{LDAP_USM}/Property[@name=ConnectionPassword]");
                         assert_eq!(
                             at(&p),

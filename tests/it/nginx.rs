@@ -257,10 +257,10 @@ fn through_every_https_route(profile: &str, case: &str) {
     let mut expect = Vec::new();
     for lb in &plan.load_balancers {
         for r in lb.routes.iter().filter(|r| r.scheme == "https") {
-            let port = nginx.listens[&(lb.id.to_string(), r.listen)];
+            let port = nginx.listens[&(lb.id.to_string(), r.listen.get().into())];
             // Twice per backend, so round robin reaches each node at least once.
             for _ in 0..2 * r.backends.len() {
-                cases.push((port, lb.host.clone()));
+                cases.push((port, lb.host.to_string()));
                 expect.push((lb.id, r.backends.clone()));
             }
         }
@@ -291,8 +291,8 @@ fn through_every_https_route(profile: &str, case: &str) {
     }
     let nginx = Nginx::start(&plan, &bad_bundle, &bad, &nodes);
     let lb = &plan.load_balancers[0];
-    let port = nginx.listens[&(lb.id.to_string(), lb.routes[0].listen)];
-    let lines = fetch(&plan, &truststore, &[(port, lb.host.clone())]);
+    let port = nginx.listens[&(lb.id.to_string(), lb.routes[0].listen.get().into())];
+    let lines = fetch(&plan, &truststore, &[(port, lb.host.to_string())]);
     assert!(
         lines[0].starts_with("FAIL ") && lines[0].contains(" 502 "),
         "nginx reached a node it cannot verify: {}",

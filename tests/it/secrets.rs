@@ -374,6 +374,31 @@ fn secret_debug_is_redacted() {
     assert_eq!(plan.nodes.len(), 2);
 }
 
+/// The plan, down to each node's template view, is redacted in `Debug` too: every password
+/// the view holds is a `Secret`. Serializing the view (for Tera) writes them in the clear.
+#[test]
+fn plan_debug_is_redacted() {
+    let dir = setup(true, false);
+    let parsed: kmgen::load::profile::Profile = toml::from_str(&profile(true, false)).unwrap();
+    let var = |name: &str| (name == KS_VAR).then(|| KEYSTORE.to_string());
+    let env = kmgen::load::validate::Env {
+        base_dir: dir.path(),
+        var: &var,
+    };
+    let model = kmgen::load::validate::validate(&parsed, &env).expect("valid profile");
+    let plan = kmgen::plan::plan(&model);
+    assert_no_secret("Debug of Plan", &format!("{plan:?}"), true);
+    assert_no_secret("pretty Debug of Plan", &format!("{plan:#?}"), true);
+    let views: String = plan
+        .nodes
+        .iter()
+        .map(|n| serde_json::to_string(&n.view).unwrap())
+        .collect();
+    for s in all_secrets(true) {
+        assert!(views.contains(s), "the template views lack {s}");
+    }
+}
+
 /// Quotes at the edges of a secret are part of it: the excerpt masks everything between the
 /// string's delimiters, whatever the string kind, and nothing else.
 #[test]

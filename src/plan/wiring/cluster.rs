@@ -22,7 +22,7 @@ pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
         membership_scheme: if enabled { "wka" } else { "multicast" },
         domain: "wso2.carbon.domain".into(),
         local_member_host: if enabled {
-            n.host.clone()
+            n.host.to_string()
         } else {
             "127.0.0.1".into()
         },

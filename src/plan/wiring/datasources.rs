@@ -4,7 +4,7 @@ use crate::plan::view::*;
 
 pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
     let ds = |name: &'static str, description: &'static str, c: &crate::model::DbConnection| {
-        let (driver, validation_query) = driver(d.database.db_type);
+        let (driver, validation_query) = driver(d.database.db_type());
         DataSource {
             name,
             jndi: match name {
@@ -15,7 +15,7 @@ pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
             description,
             url: c.url.clone(),
             username: c.username.clone(),
-            password: c.password.expose().to_string(),
+            password: c.password.clone(),
             driver,
             validation_query,
         }
@@ -24,7 +24,7 @@ pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
     // databases; every other role keeps all three (the gateway for multi-tenancy).
     let uses = role != Role::TrafficManager;
     Databases {
-        db_type: d.database.db_type.as_str(),
+        db_type: d.database.db_type().as_str(),
         am: uses.then(|| {
             ds(
                 "WSO2AM_DB",

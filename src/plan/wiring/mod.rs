@@ -42,7 +42,7 @@ pub fn view(
 ) -> NodeView {
     let product = Product::of(n.role);
     let store_type = d.tls.format.java_type();
-    let ks_pass = d.tls.keystore_password.expose().to_string();
+    let ks_pass = d.tls.keystore_password.clone();
     NodeView {
         product: product.as_str(),
         role: n.role.as_str(),
@@ -54,7 +54,7 @@ pub fn view(
         },
         admin: Admin {
             username: d.admin.username.clone(),
-            password: d.admin.password.expose().to_string(),
+            password: d.admin.password.clone(),
         },
         ports: Ports {
             mgt_https: at(ports::MGT_HTTPS, n),
@@ -79,7 +79,7 @@ pub fn view(
             truststore: TrustStoreRef {
                 location: truststore.to_string(),
                 store_type,
-                password: d.tls.truststore_password.expose().to_string(),
+                password: d.tls.truststore_password.clone(),
             },
         },
         db: datasources::databases(d, n.role),

@@ -9,7 +9,7 @@ use crate::topology::LoadBalancerPlan;
 pub fn nginx_view(d: &Deployment, lb: &LoadBalancerPlan) -> LoadBalancerView {
     let sticky = lb.id.sticky();
     LoadBalancerView {
-        deployment: d.name.clone(),
+        deployment: d.name.to_string(),
         id: lb.id.as_str().to_string(),
         host: lb.host.clone(),
         ssl_dir: format!("/etc/nginx/ssl/{}", d.name),

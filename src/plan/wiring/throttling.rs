@@ -1,7 +1,7 @@
 //! Throttling: traffic manager URL groups, policy deployment, JMS and `jndi.properties`.
 use super::stock::*;
 use super::*;
-use crate::model::{Deployment, Node, Pattern, Role};
+use crate::model::{Deployment, Node, Pattern, Port, Role, Secret};
 use crate::plan::view::*;
 use crate::topology::ports::{self, at};
 
@@ -15,7 +15,7 @@ pub(crate) fn traffic_managers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a No
 }
 
 /// `{tcp://a:9611},{tcp://b:9611}` (one node: `tcp://a:9611`, as the stock writes it).
-pub(crate) fn url_group(nodes: &[&Node], scheme: &str, port: u32) -> String {
+pub(crate) fn url_group(nodes: &[&Node], scheme: &str, port: Port) -> String {
     let urls: Vec<String> = nodes
         .iter()
         .map(|t| format!("{scheme}://{}:{}", t.host, at(port, t)))
@@ -102,15 +102,15 @@ pub(crate) fn jndi(d: &Deployment, n: &Node) -> Jndi {
     let tm = tms.first().copied().unwrap_or(n);
     let user = format!("{}:{}", d.admin.username, d.admin.password.expose());
     Jndi {
-        topic_connection_factory: format!(
+        topic_connection_factory: Secret::new(format!(
             "amqp://{user}@clientid/carbon?brokerlist='tcp://{}:{}'",
             tm.host,
             at(ports::JMS, tm)
-        ),
-        queue_connection_factory: format!(
+        )),
+        queue_connection_factory: Secret::new(format!(
             "amqp://{user}@clientID/test?brokerlist='tcp://{}:{}'",
             tm.host,
             at(ports::JMS, tm)
-        ),
+        )),
     }
 }

@@ -1,7 +1,7 @@
 //! `user-mgt.xml`: the primary user store of every node.
 use super::stock::*;
 use super::*;
-use crate::model::{Deployment, Node, Role, UserStoreType};
+use crate::model::{self, Deployment, Node, Role, Secret};
 use crate::plan::view::*;
 use crate::topology::ports::{self, at};
 
@@ -15,9 +15,9 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
         user_search_base: None,
         group_search_base: None,
     };
-    match d.user_store.store_type {
-        UserStoreType::Jdbc => none,
-        UserStoreType::EmbeddedLdap => {
+    match &d.user_store {
+        model::UserStore::Jdbc => none,
+        model::UserStore::EmbeddedLdap => {
             let km = first_km(d);
             let own = n.role == Role::KeyManager;
             UserStore {
@@ -30,26 +30,19 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
                     format!("ldap://{}:{}", km.host, at(ports::LDAP, km))
                 }),
                 connection_name: Some("uid=admin,ou=system".into()),
-                connection_password: Some("admin".into()),
+                connection_password: Some(Secret::new("admin".into())),
                 user_search_base: Some("ou=Users,dc=wso2,dc=org".into()),
                 group_search_base: Some("ou=Groups,dc=wso2,dc=org".into()),
             }
         }
-        UserStoreType::Ldap => {
-            let l = d
-                .user_store
-                .ldap
-                .as_ref()
-                .expect("validated: ldap settings present");
-            UserStore {
-                kind: "ldap",
-                embedded_ldap_enabled: false,
-                connection_url: Some(l.url.clone()),
-                connection_name: Some(l.bind_dn.clone()),
-                connection_password: Some(l.bind_password.expose().to_string()),
-                user_search_base: Some(l.user_search_base.clone()),
-                group_search_base: Some(l.group_search_base.clone()),
-            }
-        }
+        model::UserStore::Ldap(l) => UserStore {
+            kind: "ldap",
+            embedded_ldap_enabled: false,
+            connection_url: Some(l.url.clone()),
+            connection_name: Some(l.bind_dn.clone()),
+            connection_password: Some(l.bind_password.clone()),
+            user_search_base: Some(l.user_search_base.clone()),
+            group_search_base: Some(l.group_search_base.clone()),
+        },
     }
 }

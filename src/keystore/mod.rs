@@ -1,0 +1,19 @@
+//! Stores phase: JKS / PKCS12 keystores and truststores that Java (8 and later) reads.
+//!
+//! A keystore holds one PrivateKeyEntry whose key password is the store password (Carbon
+//! requires both to be equal). A truststore holds trustedCertEntry entries only. PKCS12
+//! uses the legacy PBE-SHA1-3DES encryption and an HmacSHA1 MAC, which every Java 8 reads
+//! (the AES / HmacSHA256 defaults of newer JDKs need 8u301 or later).
+mod decode;
+mod encode;
+mod error;
+mod format;
+mod roots;
+mod summary;
+
+pub use crate::model::StoreFormat;
+pub use decode::{decode, Entry};
+pub use encode::{key_store, trust_store};
+pub use error::{check_password, StoreError};
+pub use roots::mozilla_roots;
+pub use summary::summary;

@@ -1,0 +1,102 @@
+//! `[[node]]`: names (unique), hosts, extra names and port offsets.
+use super::values::host;
+use crate::diagnostic::Problems;
+use crate::load::profile;
+use crate::model::{Name, Node, PortOffset};
+use crate::topology::ports;
+use std::collections::BTreeMap;
+
+/// The highest offset that keeps the Thrift port (10397) valid: the range the profile accepts
+/// before any node's ports are looked at. (The JMX RMI server port, 11111, bounds the offset
+/// further: `ports::MAX_OFFSET`, checked per node after this range.)
+pub const MAX_PORT_OFFSET: i64 = 65535 - 10397;
+
+pub(super) fn check_nodes(nodes: &[profile::Node], pr: &mut Problems) -> Vec<Node> {
+    if nodes.is_empty() {
+        pr.push(
+            "node",
+            "the profile has no [[node]] tables",
+            "add one [[node]] table per server, with name, role and host",
+        );
+    }
+    let mut seen = BTreeMap::new();
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| check_node(i, n, &mut seen, pr))
+        .collect()
+}
+
+/// One node; `seen` maps the names of the nodes before it to their index.
+fn check_node(
+    i: usize,
+    n: &profile::Node,
+    seen: &mut BTreeMap<String, usize>,
+    pr: &mut Problems,
+) -> Node {
+    let at = |k: &str| format!("node[{i}].{k}");
+    let name = match Name::parse(&n.name) {
+        None => {
+            pr.push(
+                at("name"),
+                format!("`{}` is not a valid node name", n.name),
+                "use lowercase letters, digits and dashes, starting with a letter or digit",
+            );
+            Name::unchecked(&n.name)
+        }
+        Some(name) => {
+            if let Some(first) = seen.insert(n.name.clone(), i) {
+                pr.push(
+                    at("name"),
+                    format!("node name `{}` is already used by node[{first}]", n.name),
+                    "give every node a unique name",
+                );
+            }
+            name
+        }
+    };
+    let node_host = host(&n.host, &at("host"), pr);
+    let extra_names = n
+        .extra_names
+        .iter()
+        .enumerate()
+        .map(|(j, extra)| host(extra, &at(&format!("extra_names[{j}]")), pr))
+        .collect();
+    Node {
+        name,
+        role: n.role,
+        host: node_host,
+        port_offset: port_offset(n.port_offset, &at("port_offset"), pr),
+        extra_names,
+    }
+}
+
+/// An offset in range that moves no port of the node past 65535. Otherwise the problem, and
+/// the largest offset that does not (the model is discarded, but its ports stay computable).
+fn port_offset(offset: i64, key: &str, pr: &mut Problems) -> PortOffset {
+    if !(0..=MAX_PORT_OFFSET).contains(&offset) {
+        pr.push(
+            key,
+            format!("offset {offset} is out of range"),
+            format!("use 0 to {MAX_PORT_OFFSET}, so that every offset port (Thrift 10397 + offset) stays a valid port"),
+        );
+        return clamped(offset);
+    }
+    let offset = PortOffset::new(u16::try_from(offset).expect("in 0..=MAX_PORT_OFFSET"));
+    let (label, highest) = ports::HIGHEST_OFFSET_PORT;
+    if highest.offset_by(offset).is_none() {
+        let max = ports::MAX_OFFSET;
+        pr.push(
+            key,
+            format!("offset {offset} moves the {label} port ({highest}) past 65535"),
+            format!("use 0 to {max}, so that the node's highest port ({label} {highest} + offset) stays valid"),
+        );
+        return ports::MAX_OFFSET;
+    }
+    offset
+}
+
+fn clamped(offset: i64) -> PortOffset {
+    let max = i64::from(ports::MAX_OFFSET.get());
+    PortOffset::new(u16::try_from(offset.clamp(0, max)).expect("clamped into u16"))
+}
