@@ -60,7 +60,7 @@ pub const SECURITY_DIR: &str = "repository/resources/security";
 
 /// The config files of each pack that kmgen writes, by path under `repository/conf/`.
 const IS_KM_FILES: &[(TemplateId, &str)] = &[
-    (TemplateId::IsKmCarbon, "carbon.xml"),
+    (TemplateId::Carbon, "carbon.xml"),
     (TemplateId::IsKmApiManager, "api-manager.xml"),
     (TemplateId::IsKmUserMgt, "user-mgt.xml"),
     (TemplateId::IsKmRegistry, "registry.xml"),
@@ -75,7 +75,7 @@ const IS_KM_FILES: &[(TemplateId, &str)] = &[
 ];
 
 const APIM_FILES: &[(TemplateId, &str)] = &[
-    (TemplateId::ApimCarbon, "carbon.xml"),
+    (TemplateId::Carbon, "carbon.xml"),
     (TemplateId::ApimApiManager, "api-manager.xml"),
     (TemplateId::ApimUserMgt, "user-mgt.xml"),
     (TemplateId::ApimRegistry, "registry.xml"),

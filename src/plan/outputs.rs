@@ -7,7 +7,8 @@ use serde::Serialize;
 /// An embedded template, by what it renders. The name is its path under `templates/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum TemplateId {
-    ApimCarbon,
+    /// `carbon.xml` of both packs.
+    Carbon,
     ApimApiManager,
     ApimUserMgt,
     ApimRegistry,
@@ -17,7 +18,6 @@ pub enum TemplateId {
     ApimAxis2Tm,
     ApimCatalinaServer,
     ApimJndi,
-    IsKmCarbon,
     IsKmApiManager,
     IsKmUserMgt,
     IsKmRegistry,
@@ -32,8 +32,8 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 20] = [
-        TemplateId::ApimCarbon,
+    pub const ALL: [TemplateId; 19] = [
+        TemplateId::Carbon,
         TemplateId::ApimApiManager,
         TemplateId::ApimUserMgt,
         TemplateId::ApimRegistry,
@@ -43,7 +43,6 @@ impl TemplateId {
         TemplateId::ApimAxis2Tm,
         TemplateId::ApimCatalinaServer,
         TemplateId::ApimJndi,
-        TemplateId::IsKmCarbon,
         TemplateId::IsKmApiManager,
         TemplateId::IsKmUserMgt,
         TemplateId::IsKmRegistry,
@@ -59,7 +58,7 @@ impl TemplateId {
     pub fn name(self) -> &'static str {
         use TemplateId::*;
         match self {
-            ApimCarbon => "apim-2.6.0/repository/conf/carbon.xml",
+            Carbon => "common/repository/conf/carbon.xml",
             ApimApiManager => "apim-2.6.0/repository/conf/api-manager.xml",
             ApimUserMgt => "apim-2.6.0/repository/conf/user-mgt.xml",
             ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
@@ -71,7 +70,6 @@ impl TemplateId {
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
             ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
-            IsKmCarbon => "is-km-5.7.0/repository/conf/carbon.xml",
             IsKmApiManager => "is-km-5.7.0/repository/conf/api-manager.xml",
             IsKmUserMgt => "is-km-5.7.0/repository/conf/user-mgt.xml",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
