@@ -61,7 +61,7 @@ pub const SECURITY_DIR: &str = "repository/resources/security";
 /// The config files of each pack that kmgen writes, by path under `repository/conf/`.
 const IS_KM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::Carbon, "carbon.xml"),
-    (TemplateId::IsKmApiManager, "api-manager.xml"),
+    (TemplateId::ApiManager, "api-manager.xml"),
     (TemplateId::IsKmUserMgt, "user-mgt.xml"),
     (TemplateId::IsKmRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),
@@ -76,7 +76,7 @@ const IS_KM_FILES: &[(TemplateId, &str)] = &[
 
 const APIM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::Carbon, "carbon.xml"),
-    (TemplateId::ApimApiManager, "api-manager.xml"),
+    (TemplateId::ApiManager, "api-manager.xml"),
     (TemplateId::ApimUserMgt, "user-mgt.xml"),
     (TemplateId::ApimRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),

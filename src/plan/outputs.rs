@@ -9,7 +9,7 @@ use serde::Serialize;
 pub enum TemplateId {
     /// `carbon.xml` of both packs.
     Carbon,
-    ApimApiManager,
+    ApiManager,
     ApimUserMgt,
     ApimRegistry,
     ApimRegistryTm,
@@ -18,7 +18,6 @@ pub enum TemplateId {
     ApimAxis2Tm,
     ApimCatalinaServer,
     ApimJndi,
-    IsKmApiManager,
     IsKmUserMgt,
     IsKmRegistry,
     IsKmEmbeddedLdap,
@@ -32,9 +31,9 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 19] = [
+    pub const ALL: [TemplateId; 18] = [
         TemplateId::Carbon,
-        TemplateId::ApimApiManager,
+        TemplateId::ApiManager,
         TemplateId::ApimUserMgt,
         TemplateId::ApimRegistry,
         TemplateId::ApimRegistryTm,
@@ -43,7 +42,6 @@ impl TemplateId {
         TemplateId::ApimAxis2Tm,
         TemplateId::ApimCatalinaServer,
         TemplateId::ApimJndi,
-        TemplateId::IsKmApiManager,
         TemplateId::IsKmUserMgt,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
@@ -59,7 +57,7 @@ impl TemplateId {
         use TemplateId::*;
         match self {
             Carbon => "common/repository/conf/carbon.xml",
-            ApimApiManager => "apim-2.6.0/repository/conf/api-manager.xml",
+            ApiManager => "common/repository/conf/api-manager.xml",
             ApimUserMgt => "apim-2.6.0/repository/conf/user-mgt.xml",
             ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
             ApimRegistryTm => "apim-2.6.0/repository/conf/registry_TM.xml",
@@ -70,7 +68,6 @@ impl TemplateId {
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
             ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
-            IsKmApiManager => "is-km-5.7.0/repository/conf/api-manager.xml",
             IsKmUserMgt => "is-km-5.7.0/repository/conf/user-mgt.xml",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
