@@ -62,7 +62,7 @@ pub const SECURITY_DIR: &str = "repository/resources/security";
 const IS_KM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::Carbon, "carbon.xml"),
     (TemplateId::ApiManager, "api-manager.xml"),
-    (TemplateId::IsKmUserMgt, "user-mgt.xml"),
+    (TemplateId::UserMgt, "user-mgt.xml"),
     (TemplateId::IsKmRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),
     (TemplateId::IsKmEmbeddedLdap, "identity/embedded-ldap.xml"),
@@ -77,7 +77,7 @@ const IS_KM_FILES: &[(TemplateId, &str)] = &[
 const APIM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::Carbon, "carbon.xml"),
     (TemplateId::ApiManager, "api-manager.xml"),
-    (TemplateId::ApimUserMgt, "user-mgt.xml"),
+    (TemplateId::UserMgt, "user-mgt.xml"),
     (TemplateId::ApimRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),
     (

@@ -10,7 +10,7 @@ pub enum TemplateId {
     /// `carbon.xml` of both packs.
     Carbon,
     ApiManager,
-    ApimUserMgt,
+    UserMgt,
     ApimRegistry,
     ApimRegistryTm,
     ApimMasterDatasources,
@@ -18,7 +18,6 @@ pub enum TemplateId {
     ApimAxis2Tm,
     ApimCatalinaServer,
     ApimJndi,
-    IsKmUserMgt,
     IsKmRegistry,
     IsKmEmbeddedLdap,
     IsKmMasterDatasources,
@@ -31,10 +30,10 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 18] = [
+    pub const ALL: [TemplateId; 17] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
-        TemplateId::ApimUserMgt,
+        TemplateId::UserMgt,
         TemplateId::ApimRegistry,
         TemplateId::ApimRegistryTm,
         TemplateId::ApimMasterDatasources,
@@ -42,7 +41,6 @@ impl TemplateId {
         TemplateId::ApimAxis2Tm,
         TemplateId::ApimCatalinaServer,
         TemplateId::ApimJndi,
-        TemplateId::IsKmUserMgt,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
         TemplateId::IsKmMasterDatasources,
@@ -58,7 +56,7 @@ impl TemplateId {
         match self {
             Carbon => "common/repository/conf/carbon.xml",
             ApiManager => "common/repository/conf/api-manager.xml",
-            ApimUserMgt => "apim-2.6.0/repository/conf/user-mgt.xml",
+            UserMgt => "common/repository/conf/user-mgt.xml",
             ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
             ApimRegistryTm => "apim-2.6.0/repository/conf/registry_TM.xml",
             ApimMasterDatasources => {
@@ -68,7 +66,6 @@ impl TemplateId {
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
             ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
-            IsKmUserMgt => "is-km-5.7.0/repository/conf/user-mgt.xml",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
             IsKmMasterDatasources => {
