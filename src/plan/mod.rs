@@ -67,7 +67,7 @@ const IS_KM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::Identity, "identity/identity.xml"),
     (TemplateId::IsKmEmbeddedLdap, "identity/embedded-ldap.xml"),
     (
-        TemplateId::IsKmMasterDatasources,
+        TemplateId::MasterDatasources,
         "datasources/master-datasources.xml",
     ),
     (TemplateId::IsKmAxis2, "axis2/axis2.xml"),
@@ -81,7 +81,7 @@ const APIM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::ApimRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),
     (
-        TemplateId::ApimMasterDatasources,
+        TemplateId::MasterDatasources,
         "datasources/master-datasources.xml",
     ),
     (TemplateId::ApimAxis2, "axis2/axis2.xml"),

@@ -13,14 +13,13 @@ pub enum TemplateId {
     UserMgt,
     ApimRegistry,
     ApimRegistryTm,
-    ApimMasterDatasources,
+    MasterDatasources,
     ApimAxis2,
     ApimAxis2Tm,
     ApimCatalinaServer,
     ApimJndi,
     IsKmRegistry,
     IsKmEmbeddedLdap,
-    IsKmMasterDatasources,
     IsKmAxis2,
     IsKmCatalinaServer,
     /// `identity/identity.xml`: the IS 5.7.0 framework file both packs ship.
@@ -30,20 +29,19 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 17] = [
+    pub const ALL: [TemplateId; 16] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
         TemplateId::ApimRegistry,
         TemplateId::ApimRegistryTm,
-        TemplateId::ApimMasterDatasources,
+        TemplateId::MasterDatasources,
         TemplateId::ApimAxis2,
         TemplateId::ApimAxis2Tm,
         TemplateId::ApimCatalinaServer,
         TemplateId::ApimJndi,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
-        TemplateId::IsKmMasterDatasources,
         TemplateId::IsKmAxis2,
         TemplateId::IsKmCatalinaServer,
         TemplateId::Identity,
@@ -59,18 +57,13 @@ impl TemplateId {
             UserMgt => "common/repository/conf/user-mgt.xml",
             ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
             ApimRegistryTm => "apim-2.6.0/repository/conf/registry_TM.xml",
-            ApimMasterDatasources => {
-                "apim-2.6.0/repository/conf/datasources/master-datasources.xml"
-            }
+            MasterDatasources => "common/repository/conf/datasources/master-datasources.xml",
             ApimAxis2 => "apim-2.6.0/repository/conf/axis2/axis2.xml",
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
             ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
-            IsKmMasterDatasources => {
-                "is-km-5.7.0/repository/conf/datasources/master-datasources.xml"
-            }
             IsKmAxis2 => "is-km-5.7.0/repository/conf/axis2/axis2.xml",
             IsKmCatalinaServer => "is-km-5.7.0/repository/conf/tomcat/catalina-server.xml",
             Identity => "common/repository/conf/identity/identity.xml",
