@@ -71,7 +71,7 @@ const IS_KM_FILES: &[(TemplateId, &str)] = &[
         "datasources/master-datasources.xml",
     ),
     (TemplateId::IsKmAxis2, "axis2/axis2.xml"),
-    (TemplateId::IsKmCatalinaServer, "tomcat/catalina-server.xml"),
+    (TemplateId::CatalinaServer, "tomcat/catalina-server.xml"),
 ];
 
 const APIM_FILES: &[(TemplateId, &str)] = &[
@@ -85,7 +85,7 @@ const APIM_FILES: &[(TemplateId, &str)] = &[
         "datasources/master-datasources.xml",
     ),
     (TemplateId::ApimAxis2, "axis2/axis2.xml"),
-    (TemplateId::ApimCatalinaServer, "tomcat/catalina-server.xml"),
+    (TemplateId::CatalinaServer, "tomcat/catalina-server.xml"),
 ];
 
 pub fn plan(d: &Deployment) -> Plan {

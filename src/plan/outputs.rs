@@ -16,12 +16,11 @@ pub enum TemplateId {
     MasterDatasources,
     ApimAxis2,
     ApimAxis2Tm,
-    ApimCatalinaServer,
+    CatalinaServer,
     ApimJndi,
     IsKmRegistry,
     IsKmEmbeddedLdap,
     IsKmAxis2,
-    IsKmCatalinaServer,
     /// `identity/identity.xml`: the IS 5.7.0 framework file both packs ship.
     Identity,
     /// `load-balancer/<id>.conf`.
@@ -29,7 +28,7 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 16] = [
+    pub const ALL: [TemplateId; 15] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -38,12 +37,11 @@ impl TemplateId {
         TemplateId::MasterDatasources,
         TemplateId::ApimAxis2,
         TemplateId::ApimAxis2Tm,
-        TemplateId::ApimCatalinaServer,
+        TemplateId::CatalinaServer,
         TemplateId::ApimJndi,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
         TemplateId::IsKmAxis2,
-        TemplateId::IsKmCatalinaServer,
         TemplateId::Identity,
         TemplateId::Nginx,
     ];
@@ -60,12 +58,11 @@ impl TemplateId {
             MasterDatasources => "common/repository/conf/datasources/master-datasources.xml",
             ApimAxis2 => "apim-2.6.0/repository/conf/axis2/axis2.xml",
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
-            ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
+            CatalinaServer => "common/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
             IsKmAxis2 => "is-km-5.7.0/repository/conf/axis2/axis2.xml",
-            IsKmCatalinaServer => "is-km-5.7.0/repository/conf/tomcat/catalina-server.xml",
             Identity => "common/repository/conf/identity/identity.xml",
             Nginx => "load-balancer/nginx.conf",
         }
