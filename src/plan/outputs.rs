@@ -4,25 +4,29 @@
 use crate::topology::LoadBalancerId;
 use serde::Serialize;
 
-/// An embedded template, by what it renders. The name is its path under `templates/`.
+/// An embedded template, by what it renders. The name is its path under `templates/`:
+/// `common/` for a file both packs ship (their differences are view data), the product
+/// folder for a file only one pack has or that differs per pack or role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum TemplateId {
-    /// `carbon.xml` of both packs.
     Carbon,
     ApiManager,
     UserMgt,
-    ApimRegistry,
-    ApimRegistryTm,
     MasterDatasources,
-    ApimAxis2,
-    ApimAxis2Tm,
     CatalinaServer,
+    /// `identity/identity.xml`: the IS 5.7.0 framework file both packs ship.
+    Identity,
+    ApimRegistry,
+    /// The traffic manager's `registry_TM.xml`, written as `registry.xml`.
+    ApimRegistryTm,
+    /// API-M's Synapse (pass-through) `axis2.xml`.
+    ApimAxis2,
+    /// The traffic manager's `axis2_TM.xml`, written as `axis2/axis2.xml`.
+    ApimAxis2Tm,
     ApimJndi,
     IsKmRegistry,
     IsKmEmbeddedLdap,
     IsKmAxis2,
-    /// `identity/identity.xml`: the IS 5.7.0 framework file both packs ship.
-    Identity,
     /// `load-balancer/<id>.conf`.
     Nginx,
 }
@@ -32,17 +36,17 @@ impl TemplateId {
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
+        TemplateId::MasterDatasources,
+        TemplateId::CatalinaServer,
+        TemplateId::Identity,
         TemplateId::ApimRegistry,
         TemplateId::ApimRegistryTm,
-        TemplateId::MasterDatasources,
         TemplateId::ApimAxis2,
         TemplateId::ApimAxis2Tm,
-        TemplateId::CatalinaServer,
         TemplateId::ApimJndi,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
         TemplateId::IsKmAxis2,
-        TemplateId::Identity,
         TemplateId::Nginx,
     ];
 
@@ -53,17 +57,17 @@ impl TemplateId {
             Carbon => "common/repository/conf/carbon.xml",
             ApiManager => "common/repository/conf/api-manager.xml",
             UserMgt => "common/repository/conf/user-mgt.xml",
+            MasterDatasources => "common/repository/conf/datasources/master-datasources.xml",
+            CatalinaServer => "common/repository/conf/tomcat/catalina-server.xml",
+            Identity => "common/repository/conf/identity/identity.xml",
             ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
             ApimRegistryTm => "apim-2.6.0/repository/conf/registry_TM.xml",
-            MasterDatasources => "common/repository/conf/datasources/master-datasources.xml",
             ApimAxis2 => "apim-2.6.0/repository/conf/axis2/axis2.xml",
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
-            CatalinaServer => "common/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
             IsKmAxis2 => "is-km-5.7.0/repository/conf/axis2/axis2.xml",
-            Identity => "common/repository/conf/identity/identity.xml",
             Nginx => "load-balancer/nginx.conf",
         }
     }
