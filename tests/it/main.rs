@@ -10,4 +10,5 @@ mod nginx;
 mod pki;
 mod secrets;
 mod stores;
+mod templates;
 mod wiring;
