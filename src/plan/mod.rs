@@ -60,32 +60,32 @@ pub const SECURITY_DIR: &str = "repository/resources/security";
 
 /// The config files of each pack that kmgen writes, by path under `repository/conf/`.
 const IS_KM_FILES: &[(TemplateId, &str)] = &[
-    (TemplateId::IsKmCarbon, "carbon.xml"),
-    (TemplateId::IsKmApiManager, "api-manager.xml"),
-    (TemplateId::IsKmUserMgt, "user-mgt.xml"),
+    (TemplateId::Carbon, "carbon.xml"),
+    (TemplateId::ApiManager, "api-manager.xml"),
+    (TemplateId::UserMgt, "user-mgt.xml"),
     (TemplateId::IsKmRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),
     (TemplateId::IsKmEmbeddedLdap, "identity/embedded-ldap.xml"),
     (
-        TemplateId::IsKmMasterDatasources,
+        TemplateId::MasterDatasources,
         "datasources/master-datasources.xml",
     ),
     (TemplateId::IsKmAxis2, "axis2/axis2.xml"),
-    (TemplateId::IsKmCatalinaServer, "tomcat/catalina-server.xml"),
+    (TemplateId::CatalinaServer, "tomcat/catalina-server.xml"),
 ];
 
 const APIM_FILES: &[(TemplateId, &str)] = &[
-    (TemplateId::ApimCarbon, "carbon.xml"),
-    (TemplateId::ApimApiManager, "api-manager.xml"),
-    (TemplateId::ApimUserMgt, "user-mgt.xml"),
+    (TemplateId::Carbon, "carbon.xml"),
+    (TemplateId::ApiManager, "api-manager.xml"),
+    (TemplateId::UserMgt, "user-mgt.xml"),
     (TemplateId::ApimRegistry, "registry.xml"),
     (TemplateId::Identity, "identity/identity.xml"),
     (
-        TemplateId::ApimMasterDatasources,
+        TemplateId::MasterDatasources,
         "datasources/master-datasources.xml",
     ),
     (TemplateId::ApimAxis2, "axis2/axis2.xml"),
-    (TemplateId::ApimCatalinaServer, "tomcat/catalina-server.xml"),
+    (TemplateId::CatalinaServer, "tomcat/catalina-server.xml"),
 ];
 
 pub fn plan(d: &Deployment) -> Plan {

@@ -4,29 +4,29 @@
 use crate::topology::LoadBalancerId;
 use serde::Serialize;
 
-/// An embedded template, by what it renders. The name is its path under `templates/`.
+/// An embedded template, by what it renders. The name is its path under `templates/`:
+/// `common/` for a file both packs ship (their differences are view data), the product
+/// folder for a file only one pack has or that differs per pack or role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum TemplateId {
-    ApimCarbon,
-    ApimApiManager,
-    ApimUserMgt,
-    ApimRegistry,
-    ApimRegistryTm,
-    ApimMasterDatasources,
-    ApimAxis2,
-    ApimAxis2Tm,
-    ApimCatalinaServer,
-    ApimJndi,
-    IsKmCarbon,
-    IsKmApiManager,
-    IsKmUserMgt,
-    IsKmRegistry,
-    IsKmEmbeddedLdap,
-    IsKmMasterDatasources,
-    IsKmAxis2,
-    IsKmCatalinaServer,
+    Carbon,
+    ApiManager,
+    UserMgt,
+    MasterDatasources,
+    CatalinaServer,
     /// `identity/identity.xml`: the IS 5.7.0 framework file both packs ship.
     Identity,
+    ApimRegistry,
+    /// The traffic manager's `registry_TM.xml`, written as `registry.xml`.
+    ApimRegistryTm,
+    /// API-M's Synapse (pass-through) `axis2.xml`.
+    ApimAxis2,
+    /// The traffic manager's `axis2_TM.xml`, written as `axis2/axis2.xml`.
+    ApimAxis2Tm,
+    ApimJndi,
+    IsKmRegistry,
+    IsKmEmbeddedLdap,
+    IsKmAxis2,
     /// `load-balancer/<id>.conf`.
     Nginx,
     /// The bundle's `README.md`.
@@ -36,26 +36,21 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 22] = [
-        TemplateId::ApimCarbon,
-        TemplateId::ApimApiManager,
-        TemplateId::ApimUserMgt,
+    pub const ALL: [TemplateId; 17] = [
+        TemplateId::Carbon,
+        TemplateId::ApiManager,
+        TemplateId::UserMgt,
+        TemplateId::MasterDatasources,
+        TemplateId::CatalinaServer,
+        TemplateId::Identity,
         TemplateId::ApimRegistry,
         TemplateId::ApimRegistryTm,
-        TemplateId::ApimMasterDatasources,
         TemplateId::ApimAxis2,
         TemplateId::ApimAxis2Tm,
-        TemplateId::ApimCatalinaServer,
         TemplateId::ApimJndi,
-        TemplateId::IsKmCarbon,
-        TemplateId::IsKmApiManager,
-        TemplateId::IsKmUserMgt,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
-        TemplateId::IsKmMasterDatasources,
         TemplateId::IsKmAxis2,
-        TemplateId::IsKmCatalinaServer,
-        TemplateId::Identity,
         TemplateId::Nginx,
         TemplateId::Readme,
         TemplateId::Topology,
@@ -75,29 +70,20 @@ impl TemplateId {
     pub fn name(self) -> &'static str {
         use TemplateId::*;
         match self {
-            ApimCarbon => "apim-2.6.0/repository/conf/carbon.xml",
-            ApimApiManager => "apim-2.6.0/repository/conf/api-manager.xml",
-            ApimUserMgt => "apim-2.6.0/repository/conf/user-mgt.xml",
+            Carbon => "common/repository/conf/carbon.xml",
+            ApiManager => "common/repository/conf/api-manager.xml",
+            UserMgt => "common/repository/conf/user-mgt.xml",
+            MasterDatasources => "common/repository/conf/datasources/master-datasources.xml",
+            CatalinaServer => "common/repository/conf/tomcat/catalina-server.xml",
+            Identity => "common/repository/conf/identity/identity.xml",
             ApimRegistry => "apim-2.6.0/repository/conf/registry.xml",
             ApimRegistryTm => "apim-2.6.0/repository/conf/registry_TM.xml",
-            ApimMasterDatasources => {
-                "apim-2.6.0/repository/conf/datasources/master-datasources.xml"
-            }
             ApimAxis2 => "apim-2.6.0/repository/conf/axis2/axis2.xml",
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
-            ApimCatalinaServer => "apim-2.6.0/repository/conf/tomcat/catalina-server.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
-            IsKmCarbon => "is-km-5.7.0/repository/conf/carbon.xml",
-            IsKmApiManager => "is-km-5.7.0/repository/conf/api-manager.xml",
-            IsKmUserMgt => "is-km-5.7.0/repository/conf/user-mgt.xml",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
-            IsKmMasterDatasources => {
-                "is-km-5.7.0/repository/conf/datasources/master-datasources.xml"
-            }
             IsKmAxis2 => "is-km-5.7.0/repository/conf/axis2/axis2.xml",
-            IsKmCatalinaServer => "is-km-5.7.0/repository/conf/tomcat/catalina-server.xml",
-            Identity => "common/repository/conf/identity/identity.xml",
             Nginx => "load-balancer/nginx.conf",
             Readme => "bundle/README.md",
             Topology => "bundle/topology.md",

@@ -13,10 +13,11 @@ use serde::Serialize;
 /// Everything one node's templates can see.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeView {
-    /// `"apim"` (API-M 2.6.0 pack) or `"is-km"` (prepackaged IS-KM 5.7.0 pack).
-    pub product: &'static str,
-    /// The node's role as the profile names it: `key-manager`, `all-in-one`, `publisher`,
-    /// `store`, `traffic-manager`, `gateway`, `gateway-manager`, `gateway-worker`.
+    /// The node's pack and role as booleans: templates branch on these, never on strings.
+    pub is: Is,
+    /// The node's role as the profile names it, for comment text only: `key-manager`,
+    /// `all-in-one`, `publisher`, `store`, `traffic-manager`, `gateway`, `gateway-manager`,
+    /// `gateway-worker`.
     pub role: &'static str,
     /// `-Dprofile=` value the node starts with (`api-publisher`, ...), `None` for the default.
     pub start_profile: Option<&'static str>,
@@ -38,6 +39,23 @@ pub struct NodeView {
     pub identity: Identity,
     /// Traffic-manager only files (`jndi.properties`, `registry_TM.xml`, `axis2_TM.xml`).
     pub jndi: Jndi,
+}
+
+/// Which pack the node runs and which role it has; exactly one role flag is true.
+#[derive(Debug, Clone, Serialize)]
+pub struct Is {
+    /// The prepackaged IS-KM 5.7.0 pack (role `key-manager`).
+    pub key_manager: bool,
+    /// The API-M 2.6.0 pack (every other role).
+    pub apim: bool,
+    pub all_in_one: bool,
+    pub publisher: bool,
+    pub store: bool,
+    pub traffic_manager: bool,
+    /// Role `gateway`: manager and worker in one node.
+    pub gateway: bool,
+    pub gateway_manager: bool,
+    pub gateway_worker: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,6 +159,9 @@ pub struct Registry {
 pub struct UserStore {
     /// `jdbc`, `embedded-ldap` or `ldap`.
     pub kind: &'static str,
+    /// The primary store is LDAP (embedded or external): `ReadWriteLDAPUserStoreManager`;
+    /// otherwise the JDBC one.
+    pub ldap: bool,
     /// IS-KM only: this node hosts the embedded ApacheDS (embedded-ldap.xml `enable`).
     pub embedded_ldap_enabled: bool,
     /// LDAP kinds: `ldap://host:port` (embedded: the IS-KM host, 10389 + IS-KM offset).
@@ -219,6 +240,8 @@ pub struct KeyValidator {
     pub server_url: String,
     /// `WSClient` or `ThriftClient`.
     pub client_type: &'static str,
+    /// `client_type` is `ThriftClient` (API-M nodes then write `ThriftClientPort`).
+    pub thrift_client: bool,
     pub enable_thrift_server: bool,
     /// `ThriftClientPort` (the Key Manager's 10397 + offset).
     pub thrift_client_port: Port,
@@ -309,6 +332,8 @@ pub struct NginxRoute {
     pub websocket: bool,
     /// `https` (verified against the nodes' certificates) or `http` towards the nodes.
     pub backend_scheme: &'static str,
+    /// `backend_scheme` is `https`.
+    pub backend_tls: bool,
     /// nginx `upstream` name, unique per deployment, load balancer and port.
     pub upstream: String,
     /// `ip_hash` session affinity (the doc requires it for Publisher, Store and Key Manager).

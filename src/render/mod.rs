@@ -4,8 +4,9 @@ pub mod readme;
 pub mod report;
 
 use crate::plan::view::NodeView;
+use std::collections::BTreeMap;
 use std::path::Path;
-use tera::{Context, Tera};
+use tera::{Context, Template, Tera};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
@@ -27,22 +28,37 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new(override_dir: Option<&Path>) -> Result<Self, RenderError> {
-        let mut tera = Tera::default();
-        let mut add = |name: &str, body: &str| {
-            tera.add_raw_template(name, body)
-                .map_err(|e| RenderError::Render {
-                    name: name.to_string(),
-                    detail: chain(&e),
-                })
-        };
-        for (name, body) in TEMPLATES {
-            add(name, body)?;
-        }
+        let mut all: BTreeMap<String, String> = TEMPLATES
+            .iter()
+            .map(|(name, body)| (name.to_string(), body.to_string()))
+            .collect();
         if let Some(dir) = override_dir {
-            for (name, body) in read_dir_templates(dir)? {
-                add(&name, &body)?;
+            all.extend(read_dir_templates(dir)?);
+        }
+        // Each template is checked on its own first, so an error names the file; Tera then
+        // gets the whole set at once, because it resolves `{% import %}` as templates arrive.
+        for (name, body) in &all {
+            let template = Template::new(name, None, body).map_err(|e| RenderError::Render {
+                name: name.clone(),
+                detail: chain(&e),
+            })?;
+            if let Some((missing, _)) = template
+                .imported_macro_files
+                .iter()
+                .find(|(file, _)| !all.contains_key(file))
+            {
+                return Err(RenderError::Render {
+                    name: name.clone(),
+                    detail: format!("it imports `{missing}`, which is no template"),
+                });
             }
         }
+        let mut tera = Tera::default();
+        tera.add_raw_templates(&all)
+            .map_err(|e| RenderError::Render {
+                name: "templates".to_string(),
+                detail: chain(&e),
+            })?;
         // XML templates escape every value; `.properties` files are written as they are.
         tera.autoescape_on(vec![".xml"]);
         tera.set_escape_fn(xml_escape);

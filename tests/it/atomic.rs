@@ -66,7 +66,7 @@ fn render_failure_leaves_the_previous_bundle_unchanged() {
     // A template that parses but cannot render: the build fails after validation, planning
     // and key loading, before anything is written.
     dir.write(
-        "broken/apim-2.6.0/repository/conf/carbon.xml",
+        "broken/common/repository/conf/carbon.xml",
         "<Server>{{ ctx.no_such_value }}</Server>\n",
     );
     let r = build(&dir, &["--templates", "broken"])
@@ -74,7 +74,7 @@ fn render_failure_leaves_the_previous_bundle_unchanged() {
         .stdout_is("");
     assert!(
         r.stderr
-            .starts_with("error: cannot render `apim-2.6.0/repository/conf/carbon.xml`"),
+            .starts_with("error: cannot render `common/repository/conf/carbon.xml`"),
         "{}",
         r.stderr
     );
@@ -86,7 +86,7 @@ fn template_syntax_error_leaves_the_previous_bundle_unchanged() {
     let dir = setup();
     let before = build_ok(&dir);
     dir.write(
-        "broken/is-km-5.7.0/repository/conf/carbon.xml",
+        "broken/is-km-5.7.0/repository/conf/registry.xml",
         "<Server>{% if %}</Server>\n",
     );
     let r = build(&dir, &["--templates", "broken"])
@@ -94,7 +94,7 @@ fn template_syntax_error_leaves_the_previous_bundle_unchanged() {
         .stdout_is("");
     assert!(
         r.stderr
-            .starts_with("error: cannot render `is-km-5.7.0/repository/conf/carbon.xml`"),
+            .starts_with("error: cannot render `is-km-5.7.0/repository/conf/registry.xml`"),
         "{}",
         r.stderr
     );

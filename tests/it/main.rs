@@ -13,4 +13,5 @@ mod recovery;
 mod secrets;
 mod stores;
 mod support;
+mod templates;
 mod wiring;

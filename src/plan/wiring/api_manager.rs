@@ -32,6 +32,7 @@ pub(crate) fn api_manager(d: &Deployment, n: &Node) -> ApiManager {
                 key_manager_services_url(d)
             },
             client_type: if thrift { "ThriftClient" } else { "WSClient" },
+            thrift_client: thrift,
             // Only the IS-KM serves Thrift, and only when the gateways use it.
             enable_thrift_server: is_km && thrift,
             thrift_client_port: at(ports::THRIFT, km),

@@ -44,7 +44,7 @@ pub fn view(
     let store_type = d.tls.format.java_type();
     let ks_pass = d.tls.keystore_password.clone();
     NodeView {
-        product: product.as_str(),
+        is: is(n.role),
         role: n.role.as_str(),
         start_profile,
         node: NodeInfo {
@@ -103,6 +103,21 @@ pub fn view(
             ask_password_admin_ui: product == Product::IsKm,
         },
         jndi: throttling::jndi(d, n),
+    }
+}
+
+/// The pack and role flags templates branch on.
+fn is(role: Role) -> Is {
+    Is {
+        key_manager: Product::of(role) == Product::IsKm,
+        apim: Product::of(role) == Product::Apim,
+        all_in_one: role == Role::AllInOne,
+        publisher: role == Role::Publisher,
+        store: role == Role::Store,
+        traffic_manager: role == Role::TrafficManager,
+        gateway: role == Role::Gateway,
+        gateway_manager: role == Role::GatewayManager,
+        gateway_worker: role == Role::GatewayWorker,
     }
 }
 

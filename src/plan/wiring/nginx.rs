@@ -22,6 +22,7 @@ pub fn nginx_view(d: &Deployment, lb: &LoadBalancerPlan) -> LoadBalancerView {
                 tls: r.scheme == "https",
                 websocket: r.scheme == "ws",
                 backend_scheme: if r.scheme == "https" { "https" } else { "http" },
+                backend_tls: r.scheme == "https",
                 upstream: format!("{}_{}_{}", d.name, lb.id, r.listen).replace('-', "_"),
                 sticky,
                 backends: r.backends.clone(),

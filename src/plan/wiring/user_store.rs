@@ -8,6 +8,7 @@ use crate::topology::ports::{self, at};
 pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
     let none = UserStore {
         kind: "jdbc",
+        ldap: false,
         embedded_ldap_enabled: false,
         connection_url: None,
         connection_name: None,
@@ -22,6 +23,7 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
             let own = n.role == Role::KeyManager;
             UserStore {
                 kind: "embedded-ldap",
+                ldap: true,
                 embedded_ldap_enabled: own,
                 // The IS-KM reaches its own LDAP locally; API-M nodes at 10389 + the IS-KM offset.
                 connection_url: Some(if own {
@@ -37,6 +39,7 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
         }
         model::UserStore::Ldap(l) => UserStore {
             kind: "ldap",
+            ldap: true,
             embedded_ldap_enabled: false,
             connection_url: Some(l.url.clone()),
             connection_name: Some(l.bind_dn.clone()),
