@@ -5,17 +5,18 @@
 //! are shown) → `topology` (shared facts: products, ports, load balancers, gateway manager) →
 //! `load` (read TOML, `profile` → `validate` → `model`) → `plan` (model → every output file
 //! of the bundle, typed; pure) → `render` (Tera templates, README, database scripts) →
-//! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `bundle` (bytes for each
-//! planned output, manifest, atomic write) → `error` → `run` (the commands) ← `cli`.
-pub mod bundle;
-pub mod cli;
-pub mod diagnostic;
-pub mod error;
-pub mod keystore;
-pub mod load;
+//! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `error` (a command's
+//! errors) → `bundle` (bytes for each planned output, manifest, atomic write) → `cli` →
+//! `run` (the commands). `cargo test --test it architecture` checks the order.
 pub mod model;
-pub mod pki;
+pub mod diagnostic;
+pub mod topology;
+pub mod load;
 pub mod plan;
 pub mod render;
+pub mod pki;
+pub mod keystore;
+pub mod error;
+pub mod bundle;
+pub mod cli;
 pub mod run;
-pub mod topology;

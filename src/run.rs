@@ -28,35 +28,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
-    let started = Instant::now();
     match cli.command {
-        Command::Check { profile } => {
-            let (_, p) = prepare(&profile, err)?;
-            writeln!(
-                out,
-                "{}: ok ({} nodes, {}; {} files)",
-                profile.display(),
-                p.nodes.len(),
-                p.deployment.pattern.as_str(),
-                p.outputs.len()
-            )
-            .map_err(Error::Output)?;
-        }
-        Command::Plan { profile, format } => {
-            let (_, p) = prepare(&profile, &mut std::io::sink())?;
-            match format {
-                Format::Human => {
-                    let renderer = render::Renderer::new(None)?;
-                    let text = report::human(&p, &renderer)?;
-                    out.write_all(text.as_bytes()).map_err(Error::Output)?;
-                }
-                Format::Json => {
-                    let json =
-                        serde_json::to_string_pretty(&report::report(&p)).expect("plan serializes");
-                    writeln!(out, "{json}").map_err(Error::Output)?;
-                }
-            }
-        }
+        Command::Check { profile } => check(&profile, out, err)?,
+        Command::Plan { profile, format } => plan_command(&profile, format, out)?,
         Command::Build {
             profile,
             out: out_dir,
@@ -65,42 +39,90 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             templates,
             verbose,
         } => {
-            let (loaded, p) = prepare(&profile, err)?;
-            let renderer = render::Renderer::new(templates.as_deref())?;
-            let opts = bundle::Options {
-                out_dir: &out_dir,
+            let flags = BuildFlags {
+                out_dir,
                 force,
                 rotate_keys,
-                now: now(),
-                profile_digest: loaded.digest(),
-                inputs: loaded.inputs.clone(),
+                templates,
+                verbose,
             };
-            let built = bundle::build(&p, &renderer, &opts, &mut |line| {
-                let _ = writeln!(err, "{line}");
-            })?;
-            if verbose {
-                for line in built.pki.to_string().lines() {
-                    let _ = writeln!(err, "  {line}");
-                }
-                for n in &p.nodes {
-                    let folder = format!("nodes/{}/", n.name);
-                    let files = p.outputs.iter().filter(|o| o.path.starts_with(&folder));
-                    let (name, role) = (&n.name, n.role.as_str());
-                    let _ = writeln!(err, "  node {name} ({role}): {} files", files.count());
-                }
-            }
-            writeln!(
-                out,
-                "Wrote {} ({} nodes, {} files). Done in {}ms.",
-                built.path.display(),
-                p.nodes.len(),
-                built.files,
-                started.elapsed().as_millis()
-            )
-            .map_err(Error::Output)?;
+            build(&profile, &flags, out, err)?
         }
     }
     out.flush().map_err(Error::Output)
+}
+
+fn check(profile: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
+    let (_, p) = prepare(profile, err)?;
+    let (nodes, pattern) = (p.nodes.len(), p.deployment.pattern.as_str());
+    let files = p.outputs.len();
+    writeln!(
+        out,
+        "{}: ok ({nodes} nodes, {pattern}; {files} files)",
+        profile.display()
+    )
+    .map_err(Error::Output)
+}
+
+fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(), Error> {
+    let (_, p) = prepare(profile, &mut std::io::sink())?;
+    let text = match format {
+        Format::Human => report::human(&p, &render::Renderer::new(None)?)?,
+        Format::Json => {
+            let json = serde_json::to_string_pretty(&report::report(&p)).expect("plan serializes");
+            format!("{json}\n")
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(Error::Output)
+}
+
+/// `kmgen build` flags beyond the profile.
+struct BuildFlags {
+    out_dir: std::path::PathBuf,
+    force: bool,
+    rotate_keys: bool,
+    templates: Option<std::path::PathBuf>,
+    verbose: bool,
+}
+
+fn build(
+    profile: &Path,
+    flags: &BuildFlags,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let (loaded, p) = prepare(profile, err)?;
+    let renderer = render::Renderer::new(flags.templates.as_deref())?;
+    let opts = bundle::Options {
+        out_dir: &flags.out_dir,
+        force: flags.force,
+        rotate_keys: flags.rotate_keys,
+        now: now(),
+        profile_digest: loaded.digest(),
+        inputs: loaded.inputs.clone(),
+    };
+    let built = bundle::build(&p, &renderer, &opts, &mut |line| {
+        let _ = writeln!(err, "{line}");
+    })?;
+    if flags.verbose {
+        for line in built.pki.to_string().lines() {
+            let _ = writeln!(err, "  {line}");
+        }
+        for n in &p.nodes {
+            let folder = format!("nodes/{}/", n.name);
+            let files = p.outputs.iter().filter(|o| o.path.starts_with(&folder));
+            let (name, role) = (&n.name, n.role.as_str());
+            let _ = writeln!(err, "  node {name} ({role}): {} files", files.count());
+        }
+    }
+    let ms = started.elapsed().as_millis();
+    let (path, nodes, files) = (built.path.display(), p.nodes.len(), built.files);
+    writeln!(
+        out,
+        "Wrote {path} ({nodes} nodes, {files} files). Done in {ms}ms."
+    )
+    .map_err(Error::Output)
 }
 
 /// What `check`, `plan` and `build` share: load and validate the profile, print its

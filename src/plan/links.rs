@@ -13,79 +13,81 @@ pub struct Link {
 }
 
 /// The cross-node references of one planned node, for `plan` and the bundle README.
-/// Values that can hold secrets (JMS URLs) are left out.
+/// Values that can hold secrets (JMS URLs) are left out, and so are the stock values a
+/// node resolves to itself (`localhost`, `${...}`).
 pub fn links(from: &str, role: Role, v: &NodeView) -> Vec<Link> {
-    let mut out = Vec::new();
-    let mut add = |setting: &str, value: &str| {
-        if !value.contains("localhost") && !value.contains("${") {
-            out.push(Link {
-                from: from.to_string(),
-                setting: setting.to_string(),
-                value: value.to_string(),
-            });
-        }
-    };
+    let mut found: Vec<(&str, String)> = Vec::new();
     if role != Role::KeyManager {
-        add(
-            "api-manager.xml AuthManager/ServerURL",
-            &v.apim.auth_manager_url,
-        );
-        add(
-            "api-manager.xml APIKeyValidator/ServerURL",
-            &v.apim.key_validator.server_url,
-        );
-        add(
-            "api-manager.xml APIKeyValidator/KeyValidatorClientType",
-            v.apim.key_validator.client_type,
-        );
-        if v.apim.throttling.data_publisher_enabled {
-            add(
-                "api-manager.xml ThrottlingConfigurations/TrafficManager/ReceiverUrlGroup",
-                &v.apim.throttling.receiver_url_group,
-            );
-            add(
-                "api-manager.xml ThrottlingConfigurations/TrafficManager/AuthUrlGroup",
-                &v.apim.throttling.auth_url_group,
-            );
-        }
-        if v.apim.throttling.policy_deployer_enabled {
-            add(
-                "api-manager.xml ThrottlingConfigurations/PolicyDeployer/ServiceURL",
-                &v.apim.throttling.policy_deployer_url,
-            );
-        }
-        if role == Role::Publisher || role == Role::AllInOne {
-            add("api-manager.xml APIStore/URL", &v.apim.store_url);
-        }
+        found.extend(api_manager_links(role, v));
     }
     let publishes_apis = matches!(
         role,
         Role::AllInOne | Role::Publisher | Role::Store | Role::KeyManager
     );
     for e in v.apim.environments.iter().filter(|_| publishes_apis) {
-        add(
-            "api-manager.xml APIGateway/Environments/Environment/ServerURL",
-            &e.server_url,
-        );
+        found.push((ENV_SERVER_URL, e.server_url.clone()));
         if role != Role::KeyManager {
-            add(
-                "api-manager.xml APIGateway/Environments/Environment/GatewayEndpoint",
-                &e.gateway_endpoint,
-            );
+            found.push((ENV_GATEWAY_ENDPOINT, e.gateway_endpoint.clone()));
         }
     }
-    add(
+    found.push((
         "api-manager.xml OAuthConfigurations/RevokeAPIURL",
-        &v.apim.revoke_api_url,
-    );
+        v.apim.revoke_api_url.clone(),
+    ));
     if let Some(url) = &v.user_store.connection_url {
-        add("user-mgt.xml UserStoreManager ConnectionURL", url);
+        found.push(("user-mgt.xml UserStoreManager ConnectionURL", url.clone()));
     }
     for m in &v.clustering.members {
-        add(
-            "axis2.xml clustering/members/member",
-            &format!("{}:{}", m.host, m.port),
-        );
+        let member = format!("{}:{}", m.host, m.port);
+        found.push(("axis2.xml clustering/members/member", member));
     }
-    out
+    found
+        .into_iter()
+        .filter(|(_, value)| !value.contains("localhost") && !value.contains("${"))
+        .map(|(setting, value)| Link {
+            from: from.to_string(),
+            setting: setting.to_string(),
+            value,
+        })
+        .collect()
 }
+
+const ENV_SERVER_URL: &str = "api-manager.xml APIGateway/Environments/Environment/ServerURL";
+const ENV_GATEWAY_ENDPOINT: &str =
+    "api-manager.xml APIGateway/Environments/Environment/GatewayEndpoint";
+
+/// Where an API-M node finds the Key Manager, the traffic managers and the Store.
+fn api_manager_links(role: Role, v: &NodeView) -> Vec<(&'static str, String)> {
+    let a = &v.apim;
+    let t = &a.throttling;
+    let mut found = vec![
+        (
+            "api-manager.xml AuthManager/ServerURL",
+            a.auth_manager_url.clone(),
+        ),
+        (
+            "api-manager.xml APIKeyValidator/ServerURL",
+            a.key_validator.server_url.clone(),
+        ),
+        (
+            "api-manager.xml APIKeyValidator/KeyValidatorClientType",
+            a.key_validator.client_type.to_string(),
+        ),
+    ];
+    if t.data_publisher_enabled {
+        found.push((RECEIVER_URL_GROUP, t.receiver_url_group.clone()));
+        found.push((AUTH_URL_GROUP, t.auth_url_group.clone()));
+    }
+    if t.policy_deployer_enabled {
+        found.push((POLICY_DEPLOYER, t.policy_deployer_url.clone()));
+    }
+    if role == Role::Publisher || role == Role::AllInOne {
+        found.push(("api-manager.xml APIStore/URL", a.store_url.clone()));
+    }
+    found
+}
+
+const RECEIVER_URL_GROUP: &str =
+    "api-manager.xml ThrottlingConfigurations/TrafficManager/ReceiverUrlGroup";
+const AUTH_URL_GROUP: &str = "api-manager.xml ThrottlingConfigurations/TrafficManager/AuthUrlGroup";
+const POLICY_DEPLOYER: &str = "api-manager.xml ThrottlingConfigurations/PolicyDeployer/ServiceURL";

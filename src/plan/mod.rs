@@ -1,6 +1,7 @@
 //! Plan phase: model → the whole bundle, as typed outputs. Pure: no IO, no clock, no
 //! randomness. Every file the bundle will hold is listed here with its path, kind and
 //! source; `bundle` only produces the bytes.
+mod files;
 mod links;
 mod outputs;
 mod pki;
@@ -96,7 +97,7 @@ pub fn plan(d: &Deployment) -> Plan {
         .iter()
         .flat_map(|n| links::links(&n.name, n.role, &n.view))
         .collect();
-    let outputs = outputs(d, &nodes, &keys, &certs, &load_balancers);
+    let outputs = files::outputs(d, &nodes, &keys, &certs, &load_balancers);
     Plan {
         deployment: d.clone(),
         nodes,
@@ -106,127 +107,6 @@ pub fn plan(d: &Deployment) -> Plan {
         load_balancers,
         outputs,
     }
-}
-
-/// Every file of the bundle, in path order; the manifest and the marker come last (the
-/// manifest lists every file before it).
-fn outputs(
-    d: &Deployment,
-    nodes: &[PlannedNode],
-    keys: &[KeySpec],
-    certs: &[CertSpec],
-    lbs: &[LoadBalancerPlan],
-) -> Vec<Output> {
-    let file = |path: String, kind, node: Option<&str>, private, source| Output {
-        path,
-        kind,
-        node: node.map(str::to_string),
-        private,
-        source,
-    };
-    let mut v = Vec::new();
-    for (i, n) in nodes.iter().enumerate() {
-        let at = |p: &str| format!("nodes/{}/{p}", n.name);
-        let name = Some(n.name.as_str());
-        for (template, path) in &n.configs {
-            let source = Source::NodeConfig {
-                node: i,
-                template: *template,
-            };
-            let private = template.holds_secrets();
-            v.push(file(at(path), FileKind::Config, name, private, source));
-        }
-        let ks = Source::Keystore { node: i };
-        v.push(file(
-            at(&n.keystore_file),
-            FileKind::Keystore,
-            name,
-            true,
-            ks,
-        ));
-        let ts = Source::Truststore { node: i };
-        v.push(file(
-            at(&n.truststore_file),
-            FileKind::Truststore,
-            name,
-            false,
-            ts,
-        ));
-    }
-    for k in keys {
-        let source = Source::Key { id: k.id.clone() };
-        let path = format!("pki/keys/{}.key.pem", k.id);
-        v.push(file(path, FileKind::PrivateKey, None, true, source));
-    }
-    for c in certs {
-        let source = Source::Certificate { id: c.id.clone() };
-        let path = format!("pki/certs/{}.crt.pem", c.id);
-        v.push(file(path, FileKind::Certificate, None, false, source));
-    }
-    for (i, lb) in lbs.iter().enumerate() {
-        let [conf, crt, key, backends] = lb_paths(lb.id);
-        v.push(file(
-            conf,
-            FileKind::LoadBalancer,
-            None,
-            false,
-            Source::NginxConfig { lb: i },
-        ));
-        let cert = Source::LoadBalancerCertificate { lb: i };
-        v.push(file(crt, FileKind::Certificate, None, false, cert));
-        v.push(file(
-            key,
-            FileKind::PrivateKey,
-            None,
-            true,
-            Source::LoadBalancerKey { lb: i },
-        ));
-        let b = Source::LoadBalancerBackends { lb: i };
-        v.push(file(backends, FileKind::Certificate, None, false, b));
-    }
-    if let Some(path) = database_script_path(d) {
-        v.push(file(
-            path,
-            FileKind::DatabaseScript,
-            None,
-            true,
-            Source::DatabaseScript,
-        ));
-    }
-    v.push(file(
-        "README.md".into(),
-        FileKind::Readme,
-        None,
-        false,
-        Source::Readme,
-    ));
-    v.sort_by(|a, b| a.path.cmp(&b.path));
-    v.push(file(
-        "manifest.json".into(),
-        FileKind::Manifest,
-        None,
-        false,
-        Source::Manifest,
-    ));
-    v.push(file(
-        MARKER.into(),
-        FileKind::Marker,
-        None,
-        false,
-        Source::Marker,
-    ));
-    v
-}
-
-/// `databases/<type>/create-databases.sql`; none for H2 (no server to create them on).
-fn database_script_path(d: &Deployment) -> Option<String> {
-    use crate::model::DbType;
-    (d.database.db_type() != DbType::H2).then(|| {
-        format!(
-            "databases/{}/create-databases.sql",
-            d.database.db_type().as_str()
-        )
-    })
 }
 
 fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {

@@ -82,8 +82,104 @@ pub struct Backend {
 /// Every load balancer the profile declares, in a fixed order (Key Manager, gateway, API-M
 /// front, traffic manager), each with the nodes it fronts.
 pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
-    let backends = |roles: &dyn Fn(Role) -> bool, port: Port| -> Vec<Backend> {
-        d.nodes
+    let r = Routes(d);
+    let mut v = Vec::new();
+    if let Some(lb) = &d.key_manager.load_balancer {
+        let km = |role| role == Role::KeyManager;
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::KeyManager,
+            host: lb.host.clone(),
+            routes: vec![r.https(
+                "key_manager.load_balancer.port",
+                "Key Manager services and OAuth endpoints",
+                lb.port,
+                &km,
+            )],
+        });
+    }
+    if let Some(lb) = &d.gateway.load_balancer {
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::Gateway,
+            host: lb.host.clone(),
+            routes: gateway_routes(&r, lb.https_port, lb.http_port),
+        });
+    }
+    if let Some(lb) = &d.apim_load_balancer {
+        let apim = |role| matches!(role, Role::AllInOne | Role::Publisher | Role::Store);
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::Apim,
+            host: lb.host.clone(),
+            routes: vec![r.https(
+                "apim.load_balancer.port",
+                "Publisher and Store web apps and services",
+                lb.port,
+                &apim,
+            )],
+        });
+    }
+    if let Some(lb) = &d.tm_load_balancer {
+        let tm = |role| role == Role::TrafficManager;
+        v.push(LoadBalancerPlan {
+            id: LoadBalancerId::TrafficManager,
+            host: lb.host.clone(),
+            routes: vec![r.https(
+                "traffic_manager.load_balancer.port",
+                "throttling policy deployment",
+                lb.port,
+                &tm,
+            )],
+        });
+    }
+    v
+}
+
+/// API traffic (NIO HTTPS and HTTP) and WebSocket APIs, to every node that serves them.
+fn gateway_routes(r: &Routes, https: Port, http: Port) -> Vec<Route> {
+    let traffic = |role: Role| role.is_gateway() && role != Role::GatewayManager;
+    vec![
+        r.route(
+            "gateway.load_balancer.https_port",
+            "API traffic",
+            "https",
+            https,
+            &traffic,
+            ports::NIO_HTTPS,
+        ),
+        r.route(
+            "gateway.load_balancer.http_port",
+            "API traffic",
+            "http",
+            http,
+            &traffic,
+            ports::NIO_HTTP,
+        ),
+        r.route(
+            "gateway.load_balancer.host",
+            "WebSocket APIs",
+            "ws",
+            ports::WEBSOCKET,
+            &traffic,
+            ports::WEBSOCKET,
+        ),
+    ]
+}
+
+/// Builds routes to the nodes of some roles.
+struct Routes<'a>(&'a Deployment);
+
+impl Routes<'_> {
+    fn route(
+        &self,
+        key: &'static str,
+        what: &'static str,
+        scheme: &'static str,
+        listen: Port,
+        roles: &dyn Fn(Role) -> bool,
+        port: Port,
+    ) -> Route {
+        let backends = self
+            .0
+            .nodes
             .iter()
             .filter(|n| roles(n.role))
             .map(|n| Backend {
@@ -91,90 +187,24 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
                 host: n.host.clone(),
                 port: at(port, n),
             })
-            .collect()
-    };
-    let route = |key, what, scheme, listen: Port, roles: &dyn Fn(Role) -> bool, port| Route {
-        key,
-        what,
-        scheme,
-        listen,
-        backends: backends(roles, port),
-    };
-    let mut v = Vec::new();
-    if let Some(lb) = &d.key_manager.load_balancer {
-        v.push(LoadBalancerPlan {
-            id: LoadBalancerId::KeyManager,
-            host: lb.host.clone(),
-            routes: vec![route(
-                "key_manager.load_balancer.port",
-                "Key Manager services and OAuth endpoints",
-                "https",
-                lb.port,
-                &|r| r == Role::KeyManager,
-                ports::MGT_HTTPS,
-            )],
-        });
+            .collect();
+        Route {
+            key,
+            what,
+            scheme,
+            listen,
+            backends,
+        }
     }
-    if let Some(lb) = &d.gateway.load_balancer {
-        let traffic = |r: Role| r.is_gateway() && r != Role::GatewayManager;
-        v.push(LoadBalancerPlan {
-            id: LoadBalancerId::Gateway,
-            host: lb.host.clone(),
-            routes: vec![
-                route(
-                    "gateway.load_balancer.https_port",
-                    "API traffic",
-                    "https",
-                    lb.https_port,
-                    &traffic,
-                    ports::NIO_HTTPS,
-                ),
-                route(
-                    "gateway.load_balancer.http_port",
-                    "API traffic",
-                    "http",
-                    lb.http_port,
-                    &traffic,
-                    ports::NIO_HTTP,
-                ),
-                route(
-                    "gateway.load_balancer.host",
-                    "WebSocket APIs",
-                    "ws",
-                    ports::WEBSOCKET,
-                    &traffic,
-                    ports::WEBSOCKET,
-                ),
-            ],
-        });
+
+    /// HTTPS to the management port (9443 + offset) of the nodes of `roles`.
+    fn https(
+        &self,
+        key: &'static str,
+        what: &'static str,
+        listen: Port,
+        roles: &dyn Fn(Role) -> bool,
+    ) -> Route {
+        self.route(key, what, "https", listen, roles, ports::MGT_HTTPS)
     }
-    if let Some(lb) = &d.apim_load_balancer {
-        v.push(LoadBalancerPlan {
-            id: LoadBalancerId::Apim,
-            host: lb.host.clone(),
-            routes: vec![route(
-                "apim.load_balancer.port",
-                "Publisher and Store web apps and services",
-                "https",
-                lb.port,
-                &|r| matches!(r, Role::AllInOne | Role::Publisher | Role::Store),
-                ports::MGT_HTTPS,
-            )],
-        });
-    }
-    if let Some(lb) = &d.tm_load_balancer {
-        v.push(LoadBalancerPlan {
-            id: LoadBalancerId::TrafficManager,
-            host: lb.host.clone(),
-            routes: vec![route(
-                "traffic_manager.load_balancer.port",
-                "throttling policy deployment",
-                "https",
-                lb.port,
-                &|r| r == Role::TrafficManager,
-                ports::MGT_HTTPS,
-            )],
-        });
-    }
-    v
 }

@@ -1,4 +1,5 @@
 //! The integration tests: one module per feature, and `support` for what they share.
+mod architecture;
 mod atomic;
 mod bundle_tls;
 mod databases;

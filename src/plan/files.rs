@@ -1,0 +1,140 @@
+//! Every file of the bundle, as planned outputs: the nodes' configs and stores, the PKI,
+//! the load balancers' files, the database script, the README, the manifest and the marker.
+use super::{CertSpec, FileKind, KeySpec, Output, PlannedNode, Source, MARKER};
+use crate::model::Deployment;
+use crate::plan::lb_paths;
+use crate::topology::LoadBalancerPlan;
+
+impl Output {
+    fn new(path: String, kind: FileKind, private: bool, source: Source) -> Output {
+        Output {
+            path,
+            kind,
+            node: None,
+            private,
+            source,
+        }
+    }
+}
+
+/// Every file of the bundle, in path order; the manifest and the marker come last (the
+/// manifest lists every file before it, the marker is written last of all).
+pub(super) fn outputs(
+    d: &Deployment,
+    nodes: &[PlannedNode],
+    keys: &[KeySpec],
+    certs: &[CertSpec],
+    lbs: &[LoadBalancerPlan],
+) -> Vec<Output> {
+    let mut v: Vec<Output> = nodes.iter().enumerate().flat_map(node_outputs).collect();
+    v.extend(pki_outputs(keys, certs));
+    v.extend(lbs.iter().enumerate().flat_map(lb_outputs));
+    if let Some(server) = d.database.server() {
+        let path = format!("databases/{}/create-databases.sql", server.db_type.as_str());
+        v.push(Output::new(
+            path,
+            FileKind::DatabaseScript,
+            true,
+            Source::DatabaseScript,
+        ));
+    }
+    v.push(Output::new(
+        "README.md".into(),
+        FileKind::Readme,
+        false,
+        Source::Readme,
+    ));
+    v.sort_by(|a, b| a.path.cmp(&b.path));
+    v.push(Output::new(
+        "manifest.json".into(),
+        FileKind::Manifest,
+        false,
+        Source::Manifest,
+    ));
+    v.push(Output::new(
+        MARKER.into(),
+        FileKind::Marker,
+        false,
+        Source::Marker,
+    ));
+    v
+}
+
+/// A node's config files (private when they can hold a secret), keystore and truststore.
+fn node_outputs((i, n): (usize, &PlannedNode)) -> Vec<Output> {
+    let at = |path: &str, kind, private, source| Output {
+        node: Some(n.name.to_string()),
+        ..Output::new(format!("nodes/{}/{path}", n.name), kind, private, source)
+    };
+    let mut v: Vec<Output> = n
+        .configs
+        .iter()
+        .map(|&(template, ref path)| {
+            let source = Source::NodeConfig { node: i, template };
+            at(path, FileKind::Config, template.holds_secrets(), source)
+        })
+        .collect();
+    v.push(at(
+        &n.keystore_file,
+        FileKind::Keystore,
+        true,
+        Source::Keystore { node: i },
+    ));
+    v.push(at(
+        &n.truststore_file,
+        FileKind::Truststore,
+        false,
+        Source::Truststore { node: i },
+    ));
+    v
+}
+
+/// `pki/keys/<id>.key.pem` (0600) and `pki/certs/<id>.crt.pem`.
+fn pki_outputs(keys: &[KeySpec], certs: &[CertSpec]) -> Vec<Output> {
+    let keys = keys.iter().map(|k| {
+        let path = format!("pki/keys/{}.key.pem", k.id);
+        Output::new(
+            path,
+            FileKind::PrivateKey,
+            true,
+            Source::Key { id: k.id.clone() },
+        )
+    });
+    let certs = certs.iter().map(|c| {
+        let path = format!("pki/certs/{}.crt.pem", c.id);
+        let source = Source::Certificate { id: c.id.clone() };
+        Output::new(path, FileKind::Certificate, false, source)
+    });
+    keys.chain(certs).collect()
+}
+
+/// A load balancer's nginx config, its certificate and key, and its backends' certificates.
+fn lb_outputs((i, lb): (usize, &LoadBalancerPlan)) -> Vec<Output> {
+    let [conf, crt, key, backends] = lb_paths(lb.id);
+    vec![
+        Output::new(
+            conf,
+            FileKind::LoadBalancer,
+            false,
+            Source::NginxConfig { lb: i },
+        ),
+        Output::new(
+            crt,
+            FileKind::Certificate,
+            false,
+            Source::LoadBalancerCertificate { lb: i },
+        ),
+        Output::new(
+            key,
+            FileKind::PrivateKey,
+            true,
+            Source::LoadBalancerKey { lb: i },
+        ),
+        Output::new(
+            backends,
+            FileKind::Certificate,
+            false,
+            Source::LoadBalancerBackends { lb: i },
+        ),
+    ]
+}
