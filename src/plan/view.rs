@@ -61,8 +61,11 @@ pub struct Is {
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeInfo {
     pub name: Name,
-    /// Host name (or IP) other nodes use: carbon.xml `HostName` and `MgtHostName`.
+    /// Host name (or IP) other nodes use to reach this node itself.
     pub host: Host,
+    /// carbon.xml `HostName` and `MgtHostName`: the name the node presents in the URLs it
+    /// builds. The load balancer's name when one fronts the management port, else `host`.
+    pub host_name: Host,
     /// carbon.xml `Ports/Offset`.
     pub port_offset: PortOffset,
 }
@@ -150,8 +153,7 @@ pub struct Registry {
     pub mount: bool,
     /// remoteInstance `cacheId`: `<user>@<jdbc url>` of the registry database.
     pub cache_id: String,
-    /// `targetPath` of the `/_system/config` mount: one per product, so API-M and IS-KM
-    /// never overwrite each other's config collection.
+    /// `targetPath` of the `/_system/config` mount (the shared config registry).
     pub config_target: &'static str,
 }
 
@@ -281,9 +283,9 @@ pub struct Throttling {
     pub block_condition_enabled: bool,
     /// `JMSConnectionDetails/Enabled`.
     pub jms_enabled: bool,
-    /// `JMSConnectionParameters/connectionfactory.TopicConnectionFactory`, written verbatim
-    /// (it may hold `${admin.username}` style Carbon placeholders; escaping still applies).
-    pub jms_topic_connection_factory: String,
+    /// `JMSConnectionParameters/connectionfactory.TopicConnectionFactory`: the AMQP URL with
+    /// the admin credentials (percent-encoded), or the stock placeholders where unused.
+    pub jms_topic_connection_factory: Secret,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -299,6 +301,8 @@ pub struct Identity {
     pub persist_access_token_alias: Option<&'static str>,
     /// `EnableAskPasswordAdminUI`: `true` in the IS-KM pack, `false` in the API-M pack.
     pub ask_password_admin_ui: bool,
+    /// `OAuth/OpenIDConnect/IDTokenIssuerID`, as each pack ships it.
+    pub id_token_issuer: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -112,6 +112,11 @@ struct DatabaseSteps {
     db_type: &'static str,
     host: String,
     port: crate::model::Port,
+    /// installing-and-configuring-databases.md: the driver jar goes into
+    /// `repository/components/lib` of every node; the docs name MySQL's only, the others are
+    /// the vendors' Java 8 drivers for the class kmgen writes.
+    driver_jar: &'static str,
+    driver_class: &'static str,
     admin_command: String,
     table_steps: Vec<String>,
 }
@@ -150,6 +155,8 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         db_type: server.db_type.as_str(),
         host: server.host.to_string(),
         port: server.port,
+        driver_jar: driver_jar(server.db_type),
+        driver_class: crate::plan::driver(server.db_type.db_type()).0,
         admin_command: databases::admin_command(&d.database),
         table_steps: databases::table_steps(&d.database),
     });
@@ -174,4 +181,17 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         database,
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
+}
+
+/// The JDBC driver jar an operator downloads for each database type.
+fn driver_jar(t: crate::model::DbServerType) -> &'static str {
+    use crate::model::DbServerType::*;
+    match t {
+        // installing-and-configuring-databases.md: `mysql-connector-java-x.x.xx-bin.jar`
+        // (5.1.x keeps the `com.mysql.jdbc.Driver` class the datasources name).
+        Mysql => "`mysql-connector-java-5.1.x-bin.jar`",
+        Postgresql => "`postgresql-42.x.jar`",
+        Mssql => "`mssql-jdbc-7.x.jre8.jar`",
+        Oracle => "`ojdbc8.jar` (or the `ojdbc` jar of your database version)",
+    }
 }

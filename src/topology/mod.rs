@@ -48,28 +48,33 @@ impl Product {
     }
 }
 
-/// The `-Dprofile` a role starts with (distributed-setup.md); `None` runs every component.
+/// The `-Dprofile` a role starts with; `None` runs the default profile (every component).
 pub fn start_profile(role: Role) -> Option<&'static str> {
     match role {
+        // wso2/product-apim@v2.6.0:modules/p2-profile/product/pom.xml builds exactly these.
         Role::Publisher => Some("api-publisher"),
         Role::Store => Some("api-store"),
         Role::TrafficManager => Some("traffic-manager"),
-        Role::GatewayManager => Some("gateway-manager"),
         Role::GatewayWorker => Some("gateway-worker"),
+        // No gateway-manager profile exists (same pom); gateway-distributed-deployment-rsync.md
+        // step 5.1 starts the manager with a plain `sh bin/wso2server.sh`.
+        Role::GatewayManager => None,
         Role::KeyManager | Role::AllInOne | Role::Gateway => None,
     }
 }
 
-/// Start order: Key Managers first (the API-M nodes call them at start-up), then the
-/// traffic managers, the gateways (manager before workers), then Publisher and Store.
+/// Start order. distributed-setup.md, step 6: "Key Manager, Publisher, Store, Traffic Manager,
+/// and Gateway"; gateway-distributed-deployment-rsync.md step 5: the gateway manager before
+/// its workers; active-active-deployment.md step 10: the Key Manager before the all-in-one
+/// nodes.
 pub fn start_rank(role: Role) -> u8 {
     match role {
         Role::KeyManager => 0,
-        Role::TrafficManager => 1,
-        Role::AllInOne | Role::Gateway | Role::GatewayManager => 2,
-        Role::GatewayWorker => 3,
-        Role::Publisher => 4,
-        Role::Store => 5,
+        Role::AllInOne | Role::Publisher => 1,
+        Role::Store => 2,
+        Role::TrafficManager => 3,
+        Role::Gateway | Role::GatewayManager => 4,
+        Role::GatewayWorker => 5,
     }
 }
 

@@ -10,6 +10,7 @@ mod golden;
 mod nginx;
 mod pki;
 mod plan_output;
+mod product_truth;
 mod recovery;
 mod secrets;
 mod stores;

@@ -25,16 +25,40 @@ pub use nodes::MAX_PORT_OFFSET;
 use secrets::secret;
 use values::{endpoint, host, non_empty, port};
 
+/// The admin user name. It goes into the AMQP URLs, whose user info the broker client splits
+/// at the first `:` after decoding (wso2/andes@v3.2.55 URLParser.parseUserInfo), and must
+/// pass the user store's `UsernameJavaRegEx` `^[\S]{3,30}$` (stock user-mgt.xml).
+fn admin_username(v: &str, pr: &mut Problems) -> String {
+    let key = "admin.username";
+    if v.trim().is_empty() {
+        non_empty(v, key, "the admin user name, e.g. \"admin\"", pr);
+    } else if v.contains(':') {
+        pr.push(
+            key,
+            "contains `:`, which the message broker's connection URL cannot carry in a user name",
+            "choose an admin user name without `:`",
+        );
+    } else if v.chars().any(char::is_whitespace) || v.chars().any(char::is_control) {
+        pr.push(
+            key,
+            "contains white space or a control character",
+            "use 3 to 30 visible characters, as the user store's UsernameJavaRegEx requires",
+        );
+    } else if !(3..=30).contains(&v.chars().count()) {
+        pr.push(
+            key,
+            format!("is {} characters long", v.chars().count()),
+            "use 3 to 30 visible characters, as the user store's UsernameJavaRegEx requires",
+        );
+    }
+    v.to_string()
+}
+
 pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
     let mut pr = Problems::default();
     let deployment = deployment::check_deployment(&p.deployment, &mut pr);
     let admin = model::Admin {
-        username: non_empty(
-            &p.admin.username,
-            "admin.username",
-            "the admin user name, e.g. \"admin\"",
-            &mut pr,
-        ),
+        username: admin_username(&p.admin.username, &mut pr),
         password: secret(&p.admin.password, "admin.password", 1, env, &mut pr),
     };
     let tls = tls::check_tls(&p.tls, env, &mut pr);

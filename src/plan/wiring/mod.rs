@@ -25,13 +25,11 @@ pub const PLAIN_TOKEN_PROCESSOR: &str =
 pub const ENCRYPTING_TOKEN_PROCESSOR: &str =
     "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor";
 
-/// `/_system/config` target of each product: API-M and IS-KM must not share one.
-pub fn config_target(product: Product) -> &'static str {
-    match product {
-        Product::Apim => "/_system/apimconfig",
-        Product::IsKm => "/_system/iskmconfig",
-    }
-}
+/// `targetPath` of the `/_system/config` mount, the same in both products: the Key Manager
+/// reads the REST API scope mappings (`tenant-conf.json`) from the shared config registry.
+/// databases-for-is-as-key-manager.md step 9 (IS-KM) and installing-and-configuring-databases.md
+/// step 12 (API-M) both mount `/_system/config` onto `/_system/config` of WSO2REG_DB.
+pub const CONFIG_TARGET: &str = "/_system/config";
 
 pub fn view(
     d: &Deployment,
@@ -50,6 +48,7 @@ pub fn view(
         node: NodeInfo {
             name: n.name.clone(),
             host: n.host.clone(),
+            host_name: cluster::host_name(d, n),
             port_offset: n.port_offset,
         },
         admin: Admin {
@@ -73,6 +72,12 @@ pub fn view(
                 location: keystore.to_string(),
                 store_type,
                 password: ks_pass.clone(),
+                // Every signing and decrypting lookup (backend JWT, ID tokens, SSO with an empty
+                // `identityAlias`, encrypted registry data and OAuth keys) takes the private key
+                // at carbon.xml `KeyAlias` with the *store* password
+                // (wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.core/src/main/java/org/wso2/carbon/core/util/KeyStoreManager.java,
+                // getDefaultPrivateKey), so the keystore holds one entry under `key_alias`
+                // whose key password is the store password.
                 key_alias: d.tls.key_alias.clone(),
                 key_password: ks_pass,
             },
@@ -86,7 +91,7 @@ pub fn view(
         registry: Registry {
             mount: n.role != Role::TrafficManager,
             cache_id: format!("{}@{}", d.database.reg.username, d.database.reg.url),
-            config_target: config_target(product),
+            config_target: CONFIG_TARGET,
         },
         user_store: user_store::user_store(d, n),
         clustering: cluster::clustering(d, n),
@@ -101,6 +106,19 @@ pub fn view(
             },
             persist_access_token_alias: (product == Product::Apim).then_some("true"),
             ask_password_admin_ui: product == Product::IsKm,
+            id_token_issuer: match product {
+                // The API-M build writes a literal issuer into the framework file
+                // (wso2/product-apim@v2.6.0:modules/distribution/product/pom.xml, antrun
+                // `modify-identity-oAuth-token-generator`); its XACML scope-validator removal
+                // in the same pom matches no line (package `validators.xacml`), so that
+                // validator stays, as in the IS-KM file.
+                Product::Apim => "https://localhost:9443/oauth2/token",
+                // IS 5.7.0 keeps the framework's placeholder form
+                // (wso2/carbon-identity-framework@v5.12.153 identity.xml).
+                Product::IsKm => {
+                    "${carbon.protocol}://${carbon.host}:${carbon.management.port}/oauth2/token"
+                }
+            },
         },
         jndi: throttling::jndi(d, n),
     }

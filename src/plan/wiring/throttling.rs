@@ -30,14 +30,36 @@ pub(crate) fn url_group(nodes: &[&Node], scheme: &str, port: Port) -> String {
     }
 }
 
-/// JMS topic connection factory to the traffic manager broker(s), with failover for several.
-/// Credentials stay Carbon placeholders (`${admin.password}`), resolved by the product from
-/// user-mgt.xml, so the admin password is written once.
-pub(crate) fn jms_factory(tms: &[&Node], client_id: &str, vhost: &str) -> String {
-    let user = "${admin.username}:${admin.password}";
+/// The AMQP user info `user:password`, percent-encoded. The broker client (andes) parses
+/// the whole connection URL with `java.net.URI`, percent-decodes the user info and splits it
+/// at the first `:` (wso2/andes@v3.2.55:modules/andes-core/client/src/main/java/org/wso2/andes/client/url/URLParser.java);
+/// `${admin.password}` placeholders would reach it raw (APIUtil.replaceSystemProperty,
+/// wso2/carbon-apimgt@v6.4.50), so kmgen writes the encoded credentials itself. Every byte
+/// but the URI's unreserved characters is encoded, which also leaves nothing for
+/// `java.util.Properties` (`\`) or XML to interpret. Validation refuses a `:` in the user.
+pub(crate) fn amqp_user_info(user: &str, password: &str) -> String {
+    format!("{}:{}", percent_encode(user), percent_encode(password))
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An AMQP connection URL to the brokers of `tms`: one broker as the stock file writes it,
+/// several with round-robin failover as distributed-setup.md step 6.6 writes the gateway's
+/// (`&` as `%26`, which the client decodes from the query; valid in both files).
+pub(crate) fn amqp_url(user_info: &str, tms: &[&Node], client_id: &str, vhost: &str) -> String {
     match tms {
         [tm] => format!(
-            "amqp://{user}@{client_id}/{vhost}?brokerlist='tcp://{}:{}'",
+            "amqp://{user_info}@{client_id}/{vhost}?brokerlist='tcp://{}:{}'",
             tm.host,
             at(ports::JMS, tm)
         ),
@@ -52,9 +74,25 @@ pub(crate) fn jms_factory(tms: &[&Node], client_id: &str, vhost: &str) -> String
                     )
                 })
                 .collect();
-            format!("amqp://{user}@{client_id}/{vhost}?failover='roundrobin'%26cyclecount='2'%26brokerlist='{}'", brokers.join(";"))
+            format!(
+                "amqp://{user_info}@{client_id}/{vhost}?failover='roundrobin'%26cyclecount='2'%26brokerlist='{}'",
+                brokers.join(";")
+            )
         }
     }
+}
+
+/// The brokers a node connects to for throttling decisions and notifications: every
+/// traffic manager, the node's own first when it is one (an all-in-one node). One rule for
+/// api-manager.xml and jndi.properties.
+fn brokers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a Node> {
+    let mut tms = traffic_managers(d, n);
+    tms.sort_by_key(|t| t.name != n.name);
+    tms
+}
+
+fn credentials(d: &Deployment) -> String {
+    amqp_user_info(d.admin.username.as_str(), d.admin.password.expose())
 }
 
 pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
@@ -80,11 +118,11 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
         },
         _ => STOCK_SERVICES_URL.to_string(),
     };
-    let jms_topic_connection_factory = match n.role {
-        Role::AllInOne => jms_factory(&[n], "clientid", "carbon"),
-        r if r.is_gateway() => jms_factory(&tms, "clientid", "carbon"),
-        _ => STOCK_JMS_FACTORY.to_string(),
-    };
+    let jms_topic_connection_factory = Secret::new(if n.role.is_gateway() {
+        amqp_url(&credentials(d), &brokers(d, n), "clientid", "carbon")
+    } else {
+        STOCK_JMS_FACTORY.to_string()
+    });
     Throttling {
         receiver_url_group: receiver,
         auth_url_group: auth,
@@ -97,20 +135,14 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
     }
 }
 
+/// `jndi.properties` of the nodes that publish notifications (all-in-one, Publisher): the
+/// same brokers, in the same order, as the node's api-manager.xml.
 pub(crate) fn jndi(d: &Deployment, n: &Node) -> Jndi {
-    let tms = traffic_managers(d, n);
-    let tm = tms.first().copied().unwrap_or(n);
-    let user = format!("{}:{}", d.admin.username, d.admin.password.expose());
+    let tms = brokers(d, n);
+    let tms = if tms.is_empty() { vec![n] } else { tms };
+    let user_info = credentials(d);
     Jndi {
-        topic_connection_factory: Secret::new(format!(
-            "amqp://{user}@clientid/carbon?brokerlist='tcp://{}:{}'",
-            tm.host,
-            at(ports::JMS, tm)
-        )),
-        queue_connection_factory: Secret::new(format!(
-            "amqp://{user}@clientID/test?brokerlist='tcp://{}:{}'",
-            tm.host,
-            at(ports::JMS, tm)
-        )),
+        topic_connection_factory: Secret::new(amqp_url(&user_info, &tms, "clientid", "carbon")),
+        queue_connection_factory: Secret::new(amqp_url(&user_info, &tms, "clientID", "test")),
     }
 }
