@@ -7,6 +7,7 @@ mod fidelity;
 mod fuzz;
 mod golden;
 mod nginx;
+mod pack_files;
 mod pki;
 mod plan_output;
 mod recovery;
