@@ -89,6 +89,57 @@ const APIM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::CatalinaServer, "tomcat/catalina-server.xml"),
 ];
 
+/// Files outside the tables above that open a keystore or truststore, by role: each product
+/// component that reads one must read kmgen's (name, type, password). Paths from the node
+/// folder. A component that the role's start profile does not install never reads its file.
+fn store_files(role: Role) -> Vec<(TemplateId, &'static str)> {
+    // Both packs ship the identity framework's file (wso2/product-apim@v2.6.0
+    // modules/distribution/product/src/main/assembly/bin.xml l.216-218, the whole conf/identity;
+    // wso2/product-is@v5.7.0 modules/distribution/src/assembly/bin.xml l.916-917); the
+    // authentication endpoint web app reads it at deployment, in every profile.
+    let mut v = vec![(
+        TemplateId::EndpointConfig,
+        "repository/conf/identity/EndpointConfig.properties",
+    )];
+    if Product::of(role) == Product::IsKm {
+        // The other files are API-M's: IS 5.7.0 installs neither the broker nor the data
+        // receiver (wso2/product-is@v5.7.0:modules/p2-profile-gen/pom.xml has the data
+        // publisher only), ships no sslprofiles.xml or wss endpoint, and the prepackaged IS-KM
+        // adds only the key manager and DCR features (product-apim modules/is-km/pom.xml).
+        return v;
+    }
+    // Profiles per wso2/product-apim@v2.6.0:modules/p2-profile/product/pom.xml: `default`
+    // (all-in-one, gateway, gateway manager) installs the broker (l.1192) and the data
+    // receiver (l.811); `gateway-worker` the broker (l.1336); `traffic-manager` both (l.3303,
+    // l.3106); `api-publisher` and `api-store` neither.
+    let default_profile = matches!(role, Role::AllInOne | Role::Gateway | Role::GatewayManager);
+    if default_profile || matches!(role, Role::GatewayWorker | Role::TrafficManager) {
+        v.push((TemplateId::ApimBroker, "repository/conf/broker.xml"));
+    }
+    if default_profile || role == Role::TrafficManager {
+        v.push((
+            TemplateId::ApimDataBridge,
+            "repository/conf/data-bridge/data-bridge-config.xml",
+        ));
+    }
+    if role != Role::TrafficManager {
+        // Named by axis2.xml's PassThrough HTTPS sender (`dynamicSSLProfilesConfig`), which
+        // every role but the traffic manager (axis2_TM.xml) runs.
+        v.push((
+            TemplateId::ApimSslProfiles,
+            "repository/resources/security/sslprofiles.xml",
+        ));
+        // Every profile but traffic-manager installs the inbound endpoints (p2 pom l.849,
+        // 1411, 1810, 2289); only `--optimize` (profileSetup.sh) would delete this file, and
+        // kmgen's start commands do not pass it.
+        v.push((
+            TemplateId::ApimSecureWebSocketInbound,
+            "repository/deployment/server/synapse-configs/default/inbound-endpoints/SecureWebSocketInboundEndpoint.xml",
+        ));
+    }
+    v
+}
+
 pub fn plan(d: &Deployment) -> Plan {
     let nodes: Vec<PlannedNode> = d.nodes.iter().map(|n| plan_node(d, n)).collect();
     let load_balancers = topology::load_balancers(d);
@@ -134,6 +185,11 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
             "repository/conf/jndi.properties".into(),
         ));
     }
+    configs.extend(
+        store_files(n.role)
+            .into_iter()
+            .map(|(template, path)| (template, path.to_string())),
+    );
     // is-as-key-manager.md: the IS-KM logs errors at start until these folders exist.
     let dirs = if product == Product::IsKm {
         ["in", "out", "fault"]

@@ -33,10 +33,20 @@ pub enum TemplateId {
     Readme,
     /// The topology table of the README and of `kmgen plan`.
     Topology,
+    /// `repository/conf/broker.xml`: the message broker's AMQP/MQTT SSL stores.
+    ApimBroker,
+    /// `repository/conf/data-bridge/data-bridge-config.xml`: the event receivers' keystore.
+    ApimDataBridge,
+    /// `repository/resources/security/sslprofiles.xml`: the PassThrough HTTPS sender's profile.
+    ApimSslProfiles,
+    /// The Gateway's secure WebSocket inbound endpoint (`wss`, 8099).
+    ApimSecureWebSocketInbound,
+    /// `identity/EndpointConfig.properties`: the framework file both packs ship.
+    EndpointConfig,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 17] = [
+    pub const ALL: [TemplateId; 22] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -54,6 +64,11 @@ impl TemplateId {
         TemplateId::Nginx,
         TemplateId::Readme,
         TemplateId::Topology,
+        TemplateId::ApimBroker,
+        TemplateId::ApimDataBridge,
+        TemplateId::ApimSslProfiles,
+        TemplateId::ApimSecureWebSocketInbound,
+        TemplateId::EndpointConfig,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -87,6 +102,13 @@ impl TemplateId {
             Nginx => "load-balancer/nginx.conf",
             Readme => "bundle/README.md",
             Topology => "bundle/topology.md",
+            ApimBroker => "apim-2.6.0/repository/conf/broker.xml",
+            ApimDataBridge => "apim-2.6.0/repository/conf/data-bridge/data-bridge-config.xml",
+            ApimSslProfiles => "apim-2.6.0/repository/resources/security/sslprofiles.xml",
+            ApimSecureWebSocketInbound => {
+                "apim-2.6.0/repository/deployment/server/synapse-configs/default/inbound-endpoints/SecureWebSocketInboundEndpoint.xml"
+            }
+            EndpointConfig => "common/repository/conf/identity/EndpointConfig.properties",
         }
     }
 }

@@ -59,9 +59,11 @@ impl Renderer {
                 name: "templates".to_string(),
                 detail: chain(&e),
             })?;
-        // XML templates escape every value; `.properties` files are written as they are.
+        // XML templates escape every value; `.properties` files are written as they are, and
+        // a `.properties` value that may hold any character goes through `properties_value`.
         tera.autoescape_on(vec![".xml"]);
         tera.set_escape_fn(xml_escape);
+        tera.register_filter("properties_value", properties_value_filter);
         Ok(Renderer { tera })
     }
 
@@ -131,6 +133,46 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Tera filter `properties_value`: a string as `java.util.Properties.load` reads it back.
+fn properties_value_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let s = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("properties_value: the value is not a string"))?;
+    Ok(tera::Value::String(properties_escape(s)))
+}
+
+/// Escapes a `.properties` value the way `java.util.Properties.store` does: `\`, the
+/// separators and comment characters, a leading space, control characters, and every
+/// character outside printable ASCII as `\uXXXX` (`load` reads ISO-8859-1).
+pub fn properties_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            ' ' if i == 0 => out.push_str("\\ "),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            '=' | ':' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Escapes the five XML special characters, so any value survives in text and attributes.
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -145,4 +187,19 @@ pub fn xml_escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::properties_escape;
+
+    #[test]
+    fn properties_values_escape_what_load_would_change() {
+        assert_eq!(properties_escape("plain-Value_1.2"), "plain-Value_1.2");
+        assert_eq!(properties_escape(r"a\b c"), r"a\\b c");
+        assert_eq!(properties_escape(" lead"), r"\ lead");
+        assert_eq!(properties_escape("k=v:x#y!z"), r"k\=v\:x\#y\!z");
+        assert_eq!(properties_escape("t\tn\n"), r"t\tn\n");
+        assert_eq!(properties_escape("é€😀"), r"\u00E9\u20AC\uD83D\uDE00");
+    }
 }

@@ -27,6 +27,8 @@ struct ReadmeView<'a> {
     load_balancers: &'a [LoadBalancerPlan],
     /// `None` for H2 (nothing to create).
     database: Option<DatabaseSteps>,
+    /// `[tls] format = "pkcs12"`: the README states the JDK the `.p12` stores need.
+    pkcs12: bool,
 }
 
 /// One row of the topology table (README and `kmgen plan`).
@@ -179,6 +181,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         start_order: start,
         load_balancers: &plan.load_balancers,
         database,
+        pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

@@ -8,6 +8,7 @@ mod fidelity;
 mod fuzz;
 mod golden;
 mod nginx;
+mod pack_files;
 mod pki;
 mod plan_output;
 mod product_truth;
