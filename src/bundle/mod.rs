@@ -1,6 +1,7 @@
 //! Write phase: the bytes of every planned output (keys, stores, rendered files, README),
 //! the manifest, then one atomic write into `OUT/<name>/`, under a lock, after putting right
 //! whatever an interrupted build left (see `guard`).
+mod archive;
 mod guard;
 mod manifest;
 mod produce;
@@ -84,6 +85,14 @@ pub fn build(
         previous: &target,
     };
     let mut files = produce::produce(&inputs)?;
+    let (archive, rotated) = archive::files(&target, &pki, opts.now)?;
+    files.extend(archive.iter().map(|(o, b)| (o, b.clone())));
+    if let Some(folder) = rotated {
+        log(format!(
+            "note: the replaced primary keys and their certificates are kept in {}",
+            target.join(folder).display()
+        ));
+    }
     for o in &plan.outputs {
         match o.source {
             Source::Manifest => {

@@ -84,7 +84,11 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             .1
             .into_bytes(),
         Source::Readme => readme::render(plan, renderer)?.into_bytes(),
-        Source::Keystore { .. } | Source::Truststore { .. } | Source::Manifest | Source::Marker => {
+        Source::Keystore { .. }
+        | Source::Truststore { .. }
+        | Source::Manifest
+        | Source::Marker
+        | Source::Archived => {
             unreachable!("produced by `produce` and `bundle`")
         }
     })

@@ -33,6 +33,16 @@ impl KeyMaterial {
     pub fn bits(&self) -> u32 {
         self.bits
     }
+    /// A copy of the key (the key pair is re-read from its PEM).
+    pub(super) fn clone_material(&self) -> KeyMaterial {
+        let key_pair = KeyPair::from_pkcs8_pem_and_sign_algo(&self.pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("a key kmgen holds re-reads from its own PEM");
+        KeyMaterial {
+            key_pair,
+            pem: self.pem.clone(),
+            bits: self.bits,
+        }
+    }
     /// DER SubjectPublicKeyInfo of the public half.
     pub fn public_key_der(&self) -> Vec<u8> {
         self.key_pair.subject_public_key_info()
@@ -62,6 +72,9 @@ pub struct IssuedCert {
 pub struct Pki {
     pub(super) keys: BTreeMap<String, KeyMaterial>,
     pub(super) certs: BTreeMap<String, IssuedCert>,
+    /// Primary keys this build replaced or retired, with the certificates (PEM) that were
+    /// issued on them, by id: kept in the bundle, never thrown away.
+    pub(super) replaced: BTreeMap<String, (KeyMaterial, Vec<(String, String)>)>,
 }
 
 impl Pki {
@@ -74,6 +87,12 @@ impl Pki {
     /// Keys in id order.
     pub fn keys(&self) -> impl Iterator<Item = (&str, &KeyMaterial)> {
         self.keys.iter().map(|(id, k)| (id.as_str(), k))
+    }
+    /// Replaced primary keys: id, key, and the certificates issued on it (id, PEM).
+    pub fn replaced(&self) -> impl Iterator<Item = (&str, &KeyMaterial, &[(String, String)])> {
+        self.replaced
+            .iter()
+            .map(|(id, (key, certs))| (id.as_str(), key, certs.as_slice()))
     }
     /// Certificates in id order.
     pub fn certs(&self) -> impl Iterator<Item = (&str, &IssuedCert)> {

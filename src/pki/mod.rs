@@ -5,6 +5,7 @@
 //! scheme) is refused unless the operator asks for it. Certificates are derived material:
 //! reused byte-for-byte while they still fit their spec, otherwise re-issued on the same key.
 mod error;
+mod guard;
 mod issue;
 mod material;
 mod report;
@@ -46,7 +47,7 @@ pub fn load_or_create(
     check_specs(keys, certs)?;
     let mut report = PkiReport::default();
     let mut pki = Pki::default();
-    let to_generate = reuse_keys(dir, keys, allow_rotate, &mut pki, &mut report)?;
+    let to_generate = reuse_keys(dir, keys, certs, allow_rotate, &mut pki, &mut report)?;
     pki.keys.extend(generate_keys(&to_generate)?);
     for spec in certs {
         let key = &pki.keys[&spec.key_id];
@@ -63,22 +64,31 @@ pub fn load_or_create(
 fn reuse_keys<'a>(
     dir: &Path,
     keys: &'a [KeySpec],
+    certs: &[CertSpec],
     allow_rotate: bool,
     pki: &mut Pki,
     report: &mut PkiReport,
 ) -> Result<Vec<&'a KeySpec>, PkiError> {
     let mut existing = read_keys(dir)?;
+    let present: Vec<Vec<u8>> = existing.values().map(|k| k.public_key_der()).collect();
     let mut to_generate = Vec::new();
     let mut rotations = Vec::new();
     for spec in keys {
+        let primary = is_primary(&spec.id);
         match existing.remove(&spec.id) {
             Some(old) if old.bits == spec.bits => {
+                if primary && !allow_rotate {
+                    guard::check_matches(dir, spec, &old, certs)?;
+                }
                 report.keys.push((spec.id.clone(), KeyAction::Reused));
                 pki.keys.insert(spec.id.clone(), old);
             }
             Some(old) => {
-                if is_primary(&spec.id) {
+                if primary {
                     rotations.push(format!("{} ({} → {} bits)", spec.id, old.bits, spec.bits));
+                    let kept = guard::issued_on(dir, &old)?;
+                    pki.replaced
+                        .insert(spec.id.clone(), (old.clone_material(), kept));
                 }
                 report
                     .keys
@@ -86,6 +96,9 @@ fn reuse_keys<'a>(
                 to_generate.push(spec);
             }
             None => {
+                if primary && !allow_rotate {
+                    guard::check_not_lost(dir, spec, certs, &present)?;
+                }
                 report.keys.push((spec.id.clone(), KeyAction::Generated));
                 to_generate.push(spec);
             }
@@ -107,7 +120,11 @@ fn reuse_keys<'a>(
             changes: rotations.join("; "),
         });
     }
-    for old_id in existing.into_keys() {
+    for (old_id, old) in existing {
+        if is_primary(&old_id) {
+            let kept = guard::issued_on(dir, &old)?;
+            pki.replaced.insert(old_id.clone(), (old, kept));
+        }
         report.keys.push((old_id, KeyAction::Retired));
     }
     Ok(to_generate)

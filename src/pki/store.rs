@@ -25,6 +25,7 @@ pub(super) fn read_keys(dir: &Path) -> Result<BTreeMap<String, KeyMaterial>, Pki
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(io_err(&keys_dir)(e)),
     };
+    not_writable_by_others(&keys_dir)?;
     let mut keys = BTreeMap::new();
     for entry in entries {
         let path = entry.map_err(io_err(&keys_dir))?.path();
@@ -35,6 +36,7 @@ pub(super) fn read_keys(dir: &Path) -> Result<BTreeMap<String, KeyMaterial>, Pki
         let Some(id) = name.strip_suffix(".key.pem") else {
             continue;
         };
+        not_writable_by_others(&path)?;
         let text = fs::read_to_string(&path).map_err(io_err(&path))?;
         let bad = |reason: String| PkiError::BadKeyFile {
             path: path.clone(),
@@ -48,6 +50,23 @@ pub(super) fn read_keys(dir: &Path) -> Result<BTreeMap<String, KeyMaterial>, Pki
         );
     }
     Ok(keys)
+}
+
+/// A key file or folder that another user could write is refused: they could swap a key.
+fn not_writable_by_others(path: &Path) -> Result<(), PkiError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .map_err(io_err(path))?
+        .permissions()
+        .mode()
+        & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(PkiError::Writable {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
 }
 
 /// Writes `keys/<id>.key.pem` (mode 0600 from creation) and `certs/<id>.crt.pem` under `dir`.

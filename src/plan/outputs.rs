@@ -195,6 +195,9 @@ pub enum Source {
     Manifest,
     /// `.kmgen-bundle`: marks a folder kmgen may replace.
     Marker,
+    /// `pki/rotated-<time>/...`: a replaced primary key or its certificate, kept (not
+    /// planned: the build finds them; see `bundle::archive`).
+    Archived,
 }
 
 /// One file of the bundle.

@@ -267,3 +267,98 @@ fn writing_to_a_full_stdout_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_deleted_primary_key_is_refused_not_regenerated() {
+    let dir = setup();
+    build(&dir, None).success();
+    let bundle = dir.join(format!("out/{NAME}"));
+    let before = tree(&bundle);
+    fs::remove_file(bundle.join("pki/keys/apim.key.pem")).unwrap();
+    let r = build(&dir, None).failure(1);
+    assert!(
+        r.stderr.contains("the primary key `apim` is missing"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("pki/keys/apim.key.pem"), "{}", r.stderr);
+    assert!(r.stderr.contains("--rotate-keys"), "{}", r.stderr);
+    let after = tree(&bundle);
+    assert_eq!(after.len(), before.len() - 1, "nothing else changed");
+}
+
+#[test]
+fn a_different_key_dropped_into_pki_is_refused() {
+    let dir = setup();
+    build(&dir, None).success();
+    let bundle = dir.join(format!("out/{NAME}"));
+    // Another valid RSA key of the same size: the IS-KM key in the API-M key's place.
+    fs::copy(
+        bundle.join("pki/keys/is-km.key.pem"),
+        bundle.join("pki/keys/apim.key.pem"),
+    )
+    .unwrap();
+    let r = build(&dir, None).failure(1);
+    assert!(r.stderr.contains("is not the key of"), "{}", r.stderr);
+    assert!(r.stderr.contains("pki/certs/apim.crt.pem"), "{}", r.stderr);
+}
+
+#[test]
+fn a_key_folder_others_can_write_is_refused() {
+    let dir = setup();
+    build(&dir, None).success();
+    let keys = dir.join(format!("out/{NAME}/pki/keys"));
+    fs::set_permissions(&keys, fs::Permissions::from_mode(0o777)).unwrap();
+    let r = build(&dir, None).failure(1);
+    assert!(
+        r.stderr.contains("can be written by other users"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("chmod go-w"), "{}", r.stderr);
+}
+
+#[test]
+fn rotated_keys_are_kept_dated_and_carried_forward() {
+    let dir = setup();
+    build(&dir, None).success();
+    let bundle = dir.join(format!("out/{NAME}"));
+    let old_key = fs::read(bundle.join("pki/keys/apim.key.pem")).unwrap();
+    let text = fs::read_to_string(dir.join("profile.toml")).unwrap();
+    let bigger = if text.contains("key_bits") {
+        text.replace("key_bits = 2048", "key_bits = 3072")
+    } else {
+        text.replace("[tls]", "[tls]\nkey_bits = 3072")
+    };
+    assert_ne!(bigger, text, "the profile has a [tls] table");
+    fs::write(dir.join("profile.toml"), bigger).unwrap();
+    build(&dir, None)
+        .failure(1)
+        .stderr_contains("--rotate-keys");
+    let r = Kmgen::new()
+        .current_dir(&dir)
+        .args(["build", "profile.toml", "-o", "out", "--rotate-keys"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .run()
+        .success();
+    assert!(
+        r.stderr.contains("pki/rotated-20231114T221320Z"),
+        "{}",
+        r.stderr
+    );
+    let rotated = bundle.join("pki/rotated-20231114T221320Z");
+    assert_eq!(
+        fs::read(rotated.join("keys/apim.key.pem")).unwrap(),
+        old_key
+    );
+    assert!(rotated.join("certs/apim.crt.pem").exists());
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&rotated.join("keys")), 0o700);
+    assert_eq!(mode(&rotated.join("keys/apim.key.pem")), 0o600);
+    // The next build keeps them.
+    build(&dir, None).success();
+    assert_eq!(
+        fs::read(rotated.join("keys/apim.key.pem")).unwrap(),
+        old_key
+    );
+}
