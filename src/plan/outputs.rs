@@ -33,10 +33,12 @@ pub enum TemplateId {
     Readme,
     /// The topology table of the README and of `kmgen plan`.
     Topology,
+    /// `databases/h2/start-h2-server.sh`.
+    H2Server,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 17] = [
+    pub const ALL: [TemplateId; 18] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -54,6 +56,7 @@ impl TemplateId {
         TemplateId::Nginx,
         TemplateId::Readme,
         TemplateId::Topology,
+        TemplateId::H2Server,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -62,7 +65,7 @@ impl TemplateId {
         use TemplateId::*;
         !matches!(
             self,
-            ApimRegistry | ApimRegistryTm | IsKmRegistry | Nginx | Readme | Topology
+            ApimRegistry | ApimRegistryTm | IsKmRegistry | Nginx | Readme | Topology | H2Server
         )
     }
 
@@ -87,6 +90,7 @@ impl TemplateId {
             Nginx => "load-balancer/nginx.conf",
             Readme => "bundle/README.md",
             Topology => "bundle/topology.md",
+            H2Server => "databases/h2/start-h2-server.sh",
         }
     }
 }
@@ -102,6 +106,8 @@ pub enum FileKind {
     Certificate,
     LoadBalancer,
     DatabaseScript,
+    /// A shell script the operator runs (written 0755).
+    H2ServerScript,
     Readme,
     Manifest,
     Marker,
@@ -117,6 +123,7 @@ impl FileKind {
             FileKind::Certificate => "certificate",
             FileKind::LoadBalancer => "load-balancer",
             FileKind::DatabaseScript => "database-script",
+            FileKind::H2ServerScript => "h2-server-script",
             FileKind::Readme => "readme",
             FileKind::Manifest => "manifest",
             FileKind::Marker => "marker",
@@ -167,6 +174,8 @@ pub enum Source {
     },
     /// `databases/<type>/create-databases.sql`.
     DatabaseScript,
+    /// `databases/h2/start-h2-server.sh`, rendered from the deployment.
+    H2ServerScript,
     /// The bundle's `README.md`.
     Readme,
     /// `manifest.json`: every other file with its digest (written last).
@@ -188,6 +197,21 @@ pub struct Output {
     #[serde(flatten)]
     pub source: Source,
 }
+
+impl Output {
+    /// The file's mode: 0600 when it holds a secret, 0755 for a script run as it is, else
+    /// 0644.
+    pub fn mode(&self) -> u32 {
+        match (self.private, self.kind == FileKind::H2ServerScript) {
+            (true, _) => 0o600,
+            (false, true) => 0o755,
+            (false, false) => 0o644,
+        }
+    }
+}
+
+/// The H2 server's script in the bundle (a deployment on h2 only).
+pub const H2_SCRIPT: &str = "databases/h2/start-h2-server.sh";
 
 /// Present in every bundle kmgen writes; only such a folder is replaced without `--force`.
 pub const MARKER: &str = ".kmgen-bundle";
