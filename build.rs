@@ -29,10 +29,12 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
             walk(root, &path, files);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "xml" || e == "properties" || e == "conf" || e == "md")
-        {
+        } else if path.extension().is_some_and(|e| {
+            matches!(
+                e.to_str(),
+                Some("xml" | "properties" | "conf" | "md" | "sh")
+            )
+        }) {
             let rel = path.strip_prefix(root).expect("under root");
             files.push(rel.to_string_lossy().replace('\\', "/"));
         }

@@ -52,7 +52,7 @@ fn write_all(staging: &Path, plan: &Plan, files: &[(&Output, Vec<u8>)]) -> Resul
     for (o, bytes) in rest.into_iter().chain(marker) {
         let path = staging.join(&o.path);
         make_parents(staging, &path, &mut dirs)?;
-        write_file(&path, bytes, o.private)?;
+        write_file(&path, bytes, o.mode())?;
         if o.path == "manifest.json" {
             failpoint("staged-manifest");
         }
@@ -104,8 +104,7 @@ fn make_dir(dir: &Path, mode: u32) -> Result<(), Error> {
     fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(werr(dir))
 }
 
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), Error> {
-    let mode = if private { 0o600 } else { 0o644 };
+fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)

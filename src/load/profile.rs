@@ -107,9 +107,13 @@ impl Default for Tls {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Database {
+    /// `h2` (default: one H2 server for every node, to try kmgen out), `mysql`, `postgresql`,
+    /// `mssql` or `oracle`.
     #[serde(rename = "type")]
     pub db_type: DbType,
+    /// The database server's host; for h2 the H2 server's (default: the first key manager's).
     pub host: Option<String>,
+    /// Default: the type's port (h2: 9092, H2's TCP port).
     pub port: Option<u16>,
     pub am: DbCredentials,
     pub um: DbCredentials,

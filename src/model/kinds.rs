@@ -217,6 +217,13 @@ impl Role {
         self == Role::KeyManager
     }
 
+    /// Whether the role opens the shared databases (WSO2AM_DB, WSO2UM_DB, WSO2REG_DB):
+    /// understanding-distributed-deployment.md, the traffic manager uses none of them; every
+    /// other role keeps all three (the gateway for multi-tenancy).
+    pub fn uses_shared_databases(self) -> bool {
+        self != Role::TrafficManager
+    }
+
     /// Roles that serve API traffic (NIO 8243/8280) and take part in gateway clustering.
     pub fn is_gateway(self) -> bool {
         matches!(

@@ -97,9 +97,11 @@ impl Host {
     pub fn parse(s: &str) -> Option<Host> {
         is_host(s).then(|| Host(s.to_ascii_lowercase()))
     }
-    /// `localhost` or `127.*`: a name other machines cannot reach this one by.
+    /// `localhost`, `127.*` or `::1`: a name other machines cannot reach this one by.
     pub fn is_loopback(&self) -> bool {
-        self.0 == "localhost" || self.0.starts_with("127.")
+        self.0 == "localhost"
+            || self.0.starts_with("127.")
+            || self.0.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 

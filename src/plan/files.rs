@@ -1,6 +1,7 @@
 //! Every file of the bundle, as planned outputs: the nodes' configs and stores, the PKI,
-//! the load balancers' files, the database script, the README, the manifest and the marker.
-use super::{CertSpec, FileKind, KeySpec, Output, PlannedNode, Source, MARKER};
+//! the load balancers' files, the database script (or the H2 server's), the README, the
+//! manifest and the marker.
+use super::{CertSpec, FileKind, KeySpec, Output, PlannedNode, Source, H2_SCRIPT, MARKER};
 use crate::model::Deployment;
 use crate::plan::lb_paths;
 use crate::topology::LoadBalancerPlan;
@@ -36,6 +37,15 @@ pub(super) fn outputs(
             FileKind::DatabaseScript,
             true,
             Source::DatabaseScript,
+        ));
+    }
+    if d.database.h2().is_some() {
+        // No secret: the stock H2 user and password are the packs', not the profile's.
+        v.push(Output::new(
+            H2_SCRIPT.into(),
+            FileKind::H2ServerScript,
+            false,
+            Source::H2ServerScript,
         ));
     }
     v.push(Output::new(

@@ -9,7 +9,7 @@ pub mod view;
 mod wiring;
 
 pub use links::Link;
-pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, MARKER};
+pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, H2_SCRIPT, MARKER};
 pub use pki::{CertSpec, KeySpec};
 pub use wiring::{driver, nginx_view, revoke_api_url};
 

@@ -43,10 +43,12 @@ pub enum TemplateId {
     ApimSecureWebSocketInbound,
     /// `identity/EndpointConfig.properties`: the framework file both packs ship.
     EndpointConfig,
+    /// `databases/h2/start-h2-server.sh`.
+    H2Server,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 22] = [
+    pub const ALL: [TemplateId; 23] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -69,6 +71,7 @@ impl TemplateId {
         TemplateId::ApimSslProfiles,
         TemplateId::ApimSecureWebSocketInbound,
         TemplateId::EndpointConfig,
+        TemplateId::H2Server,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -77,7 +80,7 @@ impl TemplateId {
         use TemplateId::*;
         !matches!(
             self,
-            ApimRegistry | ApimRegistryTm | IsKmRegistry | Nginx | Readme | Topology
+            ApimRegistry | ApimRegistryTm | IsKmRegistry | Nginx | Readme | Topology | H2Server
         )
     }
 
@@ -109,6 +112,7 @@ impl TemplateId {
                 "apim-2.6.0/repository/deployment/server/synapse-configs/default/inbound-endpoints/SecureWebSocketInboundEndpoint.xml"
             }
             EndpointConfig => "common/repository/conf/identity/EndpointConfig.properties",
+            H2Server => "databases/h2/start-h2-server.sh",
         }
     }
 }
@@ -124,6 +128,8 @@ pub enum FileKind {
     Certificate,
     LoadBalancer,
     DatabaseScript,
+    /// A shell script the operator runs (written 0755).
+    H2ServerScript,
     Readme,
     Manifest,
     Marker,
@@ -139,6 +145,7 @@ impl FileKind {
             FileKind::Certificate => "certificate",
             FileKind::LoadBalancer => "load-balancer",
             FileKind::DatabaseScript => "database-script",
+            FileKind::H2ServerScript => "h2-server-script",
             FileKind::Readme => "readme",
             FileKind::Manifest => "manifest",
             FileKind::Marker => "marker",
@@ -189,6 +196,8 @@ pub enum Source {
     },
     /// `databases/<type>/create-databases.sql`.
     DatabaseScript,
+    /// `databases/h2/start-h2-server.sh`, rendered from the deployment.
+    H2ServerScript,
     /// The bundle's `README.md`.
     Readme,
     /// `manifest.json`: every other file with its digest (written last).
@@ -213,6 +222,21 @@ pub struct Output {
     #[serde(flatten)]
     pub source: Source,
 }
+
+impl Output {
+    /// The file's mode: 0600 when it holds a secret, 0755 for a script run as it is, else
+    /// 0644.
+    pub fn mode(&self) -> u32 {
+        match (self.private, self.kind == FileKind::H2ServerScript) {
+            (true, _) => 0o600,
+            (false, true) => 0o755,
+            (false, false) => 0o644,
+        }
+    }
+}
+
+/// The H2 server's script in the bundle (a deployment on h2 only).
+pub const H2_SCRIPT: &str = "databases/h2/start-h2-server.sh";
 
 /// Present in every bundle kmgen writes; only such a folder is replaced without `--force`.
 pub const MARKER: &str = ".kmgen-bundle";

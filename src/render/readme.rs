@@ -1,6 +1,6 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
-use super::{databases, RenderError, Renderer};
+use super::{databases, h2, RenderError, Renderer};
 use crate::model::Role;
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
 use crate::topology::{start_rank, LoadBalancerPlan, Product};
@@ -25,10 +25,12 @@ struct ReadmeView<'a> {
     nodes: Vec<NodeSteps<'a>>,
     start_order: Vec<StartStep<'a>>,
     load_balancers: &'a [LoadBalancerPlan],
-    /// `None` for H2 (nothing to create).
+    /// A database server's steps; `None` for H2.
     database: Option<DatabaseSteps>,
     /// `[tls] format = "pkcs12"`: the README states the JDK the `.p12` stores need.
     pkcs12: bool,
+    /// The H2 server's steps; `None` for a database server.
+    h2: Option<H2Steps<'a>>,
 }
 
 /// One row of the topology table (README and `kmgen plan`).
@@ -123,6 +125,18 @@ struct DatabaseSteps {
     table_steps: Vec<String>,
 }
 
+/// The H2 server: where it runs, what the nodes connect to, how it starts.
+#[derive(Serialize)]
+struct H2Steps<'a> {
+    machine: &'a str,
+    /// `host:port` of the nodes' JDBC URLs.
+    address: String,
+    port: crate::model::Port,
+    allow_others: bool,
+    script: &'static str,
+    seeds: Vec<h2::Seed<'a>>,
+}
+
 fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
     let site_json = plan.deployment.apim_load_balancer.as_ref().and_then(|lb| {
         let apps: &'static [&'static str] = match n.role {
@@ -162,6 +176,14 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         admin_command: databases::admin_command(&d.database),
         table_steps: databases::table_steps(&d.database),
     });
+    let h2 = d.database.h2().map(|h| H2Steps {
+        machine: &h.machine,
+        address: h.address(),
+        port: h.port,
+        allow_others: h.allow_others(),
+        script: crate::plan::H2_SCRIPT,
+        seeds: h2::seeds(&d.database),
+    });
     let start: Vec<StartStep> = start_order(plan)
         .into_iter()
         .map(|n| StartStep {
@@ -182,6 +204,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         load_balancers: &plan.load_balancers,
         database,
         pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
+        h2,
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

@@ -147,8 +147,12 @@ pub fn human(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
     }
     s.push_str("\nFiles:\n");
     for o in &plan.outputs {
-        let private = if o.private { ", 0600" } else { "" };
-        let _ = writeln!(s, "  {} ({}{private})", o.path, o.kind.as_str());
+        // The mode when it is not the usual 0644.
+        let mode = match o.mode() {
+            0o644 => String::new(),
+            m => format!(", {m:04o}"),
+        };
+        let _ = writeln!(s, "  {} ({}{mode})", o.path, o.kind.as_str());
     }
     Ok(s)
 }

@@ -90,6 +90,7 @@ cases! {
     extra_names_wrong_type => "extra-names-wrong-type",
     gateway_load_balancer_port_zero => "gateway-load-balancer-port-zero",
     gateway_roles_vs_sync => "gateway-roles-vs-sync",
+    h2_server_cannot_work => "h2-server-cannot-work",
     key_bits_1024 => "key-bits-1024",
     km_load_balancer_missing => "km-load-balancer-missing",
     ldap_missing_fields => "ldap-missing-fields",

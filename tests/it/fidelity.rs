@@ -49,7 +49,8 @@ const NASTY_TOML: &str = r#""p&ss<w>\"rd'""#;
 // ---------------------------------------------------------------------------------------------
 
 /// `[database]` tables for a database type, every password `NASTY` (Oracle passwords cannot
-/// hold `"`: there, `NASTY` without it).
+/// hold `"`: there, `NASTY` without it). H2 keeps the stock user and password: its databases
+/// are copies of the packs' files, which know no other.
 fn database(db: &str) -> String {
     let password = if db == "oracle" {
         r#""p&ss<w>rd'""#
@@ -61,9 +62,10 @@ fn database(db: &str) -> String {
         s.push_str("host = \"db.example.com\"\n");
     }
     for (t, name) in [("am", "apimgtdb"), ("um", "userdb"), ("reg", "regdb")] {
-        s.push_str(&format!(
-            "[database.{t}]\nname = \"{name}\"\nusername = \"{t}user\"\npassword = {password}\n"
-        ));
+        s.push_str(&format!("[database.{t}]\nname = \"{name}\"\n"));
+        if db != "h2" {
+            s.push_str(&format!("username = \"{t}user\"\npassword = {password}\n"));
+        }
     }
     s
 }

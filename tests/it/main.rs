@@ -7,6 +7,7 @@ mod errors;
 mod fidelity;
 mod fuzz;
 mod golden;
+mod h2;
 mod nginx;
 mod pack_files;
 mod pki;

@@ -1,16 +1,17 @@
-//! `[database]`: the server (or H2), and the three connections WSO2AM_DB, WSO2UM_DB and
-//! WSO2REG_DB with their names, users and passwords.
+//! `[database]`: the server (or the H2 server, see `h2`), and the three connections
+//! WSO2AM_DB, WSO2UM_DB and WSO2REG_DB with their names, users and passwords.
 use super::env::Env;
+use super::h2;
 use super::secrets::secret;
 use super::values::host;
 use crate::diagnostic::Problems;
 use crate::load::profile::{self, DbCredentials};
-use crate::model::{self, DbConnection, DbEngine, DbServer, DbType, Host, Port, Secret};
+use crate::model::{self, DbConnection, DbEngine, DbServer, DbType, Host, Node, Port, Secret};
 
 /// What the three connections of one database share.
 struct Server<'a> {
     t: DbType,
-    /// `host:port` for the JDBC URLs, the host as the profile writes it.
+    /// `host:port` for the JDBC URLs (a server's host as the profile writes it).
     address: String,
     env: &'a Env<'a>,
 }
@@ -25,17 +26,18 @@ struct Connection<'a> {
 
 pub(super) fn check_database(
     db: &profile::Database,
+    nodes: &[Node],
     env: &Env,
     pr: &mut Problems,
 ) -> model::Database {
-    let engine = engine(db, pr);
-    let port = match &engine {
-        DbEngine::H2 => 0,
-        DbEngine::Server(s) => s.port.get(),
+    let engine = engine(db, nodes, pr);
+    let address = match &engine {
+        DbEngine::H2(h) => h.address(),
+        DbEngine::Server(s) => format!("{}:{}", db.host.as_deref().unwrap_or(""), s.port),
     };
     let server = Server {
         t: db.db_type,
-        address: format!("{}:{port}", db.host.as_deref().unwrap_or("")),
+        address,
         env,
     };
     let mut conn = |key, credentials, h2_file, default_name| {
@@ -54,27 +56,17 @@ pub(super) fn check_database(
         reg: conn("reg", &db.reg, "WSO2REG_DB", "regdb"),
     };
     check_users(&d, pr);
+    if d.h2().is_some() {
+        h2::check_names(&d, pr);
+    }
     d
 }
 
-/// H2 takes no host or port; a server needs its host, and has a default port.
-fn engine(db: &profile::Database, pr: &mut Problems) -> DbEngine {
+/// H2's server has defaults for both (see `h2::server`); a server needs its host, and has a
+/// default port.
+fn engine(db: &profile::Database, nodes: &[Node], pr: &mut Problems) -> DbEngine {
     let Some(t) = db.db_type.server() else {
-        if db.host.is_some() {
-            pr.push(
-                "database.host",
-                "h2 is embedded in each node and takes no host",
-                "remove database.host, or set database.type to a server database",
-            );
-        }
-        if db.port.is_some() {
-            pr.push(
-                "database.port",
-                "h2 is embedded in each node and takes no port",
-                "remove database.port, or set database.type to a server database",
-            );
-        }
-        return DbEngine::H2;
+        return DbEngine::H2(h2::server(db, nodes, pr));
     };
     let server_host = match &db.host {
         None => {
@@ -124,7 +116,7 @@ fn connection(s: &Server, c: &Connection, pr: &mut Problems) -> DbConnection {
         );
     }
     let (username, password) = if s.t == DbType::H2 {
-        h2_credentials(c, s.env, pr)
+        h2::credentials(key, c.credentials, s.env, pr)
     } else {
         server_credentials(s.t, c, s.env, pr)
     };
@@ -137,23 +129,6 @@ fn connection(s: &Server, c: &Connection, pr: &mut Problems) -> DbConnection {
         username,
         password,
     }
-}
-
-/// H2 has the stock user and password unless the profile sets them.
-fn h2_credentials(c: &Connection, env: &Env, pr: &mut Problems) -> (String, Secret) {
-    let key = format!("database.{}.password", c.key);
-    let password = c
-        .credentials
-        .password
-        .as_ref()
-        .map(|s| secret(s, &key, 1, env, pr));
-    (
-        c.credentials
-            .username
-            .clone()
-            .unwrap_or_else(|| "wso2carbon".into()),
-        password.unwrap_or_else(|| Secret::new("wso2carbon".into())),
-    )
 }
 
 /// A server's user and password are the operator's to give.
@@ -245,7 +220,11 @@ fn check_users(d: &model::Database, pr: &mut Problems) {
 /// The JDBC URL of one database, as the WSO2 database docs write it for each type.
 fn jdbc_url(t: DbType, address: &str, name: &str) -> String {
     match t {
-        DbType::H2 => format!("jdbc:h2:repository/database/{name};DB_CLOSE_ON_EXIT=FALSE"),
+        // H2's server form `tcp://host:port/name`, the name relative to the server's -baseDir
+        // (h2database/h2database@version-1.3:version-1.3.175/h2/src/main/org/h2/engine/SessionRemote.java
+        // `connectServer`, ConnectionInfo.java `setBaseDir`). No settings: the stock
+        // DB_CLOSE_ON_EXIT=FALSE concerns the JVM that opens the file, now the server.
+        DbType::H2 => format!("jdbc:h2:tcp://{address}/{name}"),
         DbType::Mysql => format!("jdbc:mysql://{address}/{name}?autoReconnect=true&useSSL=false"),
         DbType::Postgresql => format!("jdbc:postgresql://{address}/{name}"),
         DbType::Mssql => format!(

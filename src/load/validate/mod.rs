@@ -7,6 +7,7 @@
 mod database;
 mod deployment;
 mod env;
+mod h2;
 mod load_balancers;
 mod nodes;
 mod ports;
@@ -19,7 +20,7 @@ mod values;
 
 use crate::diagnostic::{Problem, Problems};
 use crate::load::profile::Profile;
-use crate::model::{self, DbType, Deployment};
+use crate::model::{self, Deployment};
 pub use env::Env;
 pub use nodes::MAX_PORT_OFFSET;
 use secrets::secret;
@@ -63,7 +64,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
     };
     let tls = tls::check_tls(&p.tls, env, &mut pr);
     let nodes = nodes::check_nodes(&p.nodes, &mut pr);
-    let database = database::check_database(&p.database, env, &mut pr);
+    let database = database::check_database(&p.database, &nodes, env, &mut pr);
     let user_store = user_store::check_user_store(&p.user_store, env, &mut pr);
     let key_manager = key_manager(p, &mut pr);
     let jwt = jwt(p, &mut pr);
@@ -106,12 +107,13 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
 /// Non-fatal notes about a valid profile (printed by `check` and `build`, never errors).
 pub fn warnings(d: &Deployment) -> Vec<String> {
     let mut w = Vec::new();
-    if d.database.db_type() == DbType::H2 {
-        w.push(
-            "database.type = \"h2\": every node keeps its own embedded H2 files, so API-M and the Key Manager \
-             share no data; use it to try kmgen out, and a real database for any deployment"
-                .to_string(),
-        );
+    if let Some(h2) = d.database.h2() {
+        w.push(format!(
+            "database.type = \"h2\": the shared databases live in one H2 server on {} (port {}); \
+             start it with databases/h2/start-h2-server.sh before the nodes. H2 is for trying kmgen out: \
+             use a database server for any real deployment",
+            h2.machine, h2.port
+        ));
     }
     if d.admin.password.expose() == "admin" {
         w.push(

@@ -1,5 +1,5 @@
 //! Ports that would collide: two nodes on one host listening on one port after their
-//! offsets, or a load balancer on a port its host already uses.
+//! offsets, or a load balancer or the H2 server on a port its host already uses.
 use crate::diagnostic::Problems;
 use crate::model::{Deployment, Host, Port};
 use crate::topology::{self, ports};
@@ -10,7 +10,8 @@ type Taken = BTreeMap<(Host, Port), (usize, &'static str)>;
 
 pub(super) fn check_ports(d: &Deployment, pr: &mut Problems) {
     let taken = check_nodes(d, pr);
-    check_load_balancers(d, &taken, pr);
+    let lb_taken = check_load_balancers(d, &taken, pr);
+    check_h2(d, &taken, &lb_taken, pr);
 }
 
 /// Two nodes on one host must not listen on the same port after their offsets.
@@ -35,7 +36,11 @@ fn check_nodes(d: &Deployment, pr: &mut Problems) -> Taken {
 
 /// A load balancer's listening ports must be free on its host: of nodes that share the
 /// host, and of the other load balancers (two on one name would need one nginx `server`).
-fn check_load_balancers(d: &Deployment, taken: &Taken, pr: &mut Problems) {
+fn check_load_balancers(
+    d: &Deployment,
+    taken: &Taken,
+    pr: &mut Problems,
+) -> BTreeMap<(Host, Port), String> {
     let mut lb_taken: BTreeMap<(Host, Port), String> = BTreeMap::new();
     for lb in topology::load_balancers(d) {
         for r in &lb.routes {
@@ -55,5 +60,33 @@ fn check_load_balancers(d: &Deployment, taken: &Taken, pr: &mut Problems) {
             }
             lb_taken.insert(at, format!("{table} ({})", r.what));
         }
+    }
+    lb_taken
+}
+
+/// The H2 server's port must be free on the machine it runs on.
+fn check_h2(
+    d: &Deployment,
+    taken: &Taken,
+    lb_taken: &BTreeMap<(Host, Port), String>,
+    pr: &mut Problems,
+) {
+    let Some(h2) = d.database.h2() else {
+        return;
+    };
+    let at = (h2.machine.clone(), h2.port);
+    let other = taken
+        .get(&at)
+        .map(|(j, label)| format!("node `{}` ({label})", d.nodes[*j].name))
+        .or_else(|| lb_taken.get(&at).cloned());
+    if let Some(other) = other {
+        pr.push(
+            "database.port",
+            format!(
+                "the H2 server listens on {}:{}, which {other} also uses",
+                h2.machine, h2.port
+            ),
+            "set database.port to a port nothing else on that host uses (default 9092)",
+        );
     }
 }

@@ -20,9 +20,8 @@ pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
             validation_query,
         }
     };
-    // understanding-distributed-deployment.md: the traffic manager uses none of the shared
-    // databases; every other role keeps all three (the gateway for multi-tenancy).
-    let uses = role != Role::TrafficManager;
+    // understanding-distributed-deployment.md: see `Role::uses_shared_databases`.
+    let uses = role.uses_shared_databases();
     Databases {
         db_type: d.database.db_type().as_str(),
         am: uses.then(|| {
