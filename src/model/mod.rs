@@ -109,6 +109,9 @@ pub struct Node {
     pub port_offset: PortOffset,
     /// More names the node's certificate carries.
     pub extra_names: Vec<Host>,
+    /// Hazelcast `localMemberPort` (not moved by the offset); read only when the node is
+    /// clustered (`topology::ports::clustered`).
+    pub hazelcast_port: Port,
 }
 
 impl Deployment {

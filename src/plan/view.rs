@@ -179,12 +179,24 @@ pub struct Clustering {
     pub enabled: bool,
     /// `wka` when enabled; stock `multicast` otherwise.
     pub membership_scheme: &'static str,
+    /// `wso2.am.<deployment>.domain` when enabled; stock `wso2.carbon.domain` otherwise.
     pub domain: String,
     pub local_member_host: String,
-    /// Hazelcast port, 4000, never offset.
+    /// The node's `hazelcast_port` (default 4000), never offset.
     pub local_member_port: Port,
+    /// `properties/subDomain`: `mgt` on a clustered gateway manager, stock `worker` otherwise.
+    pub sub_domain: &'static str,
+    /// `properties/port.mapping.80` and `port.mapping.443` (a clustered gateway manager).
+    pub port_mapping: Option<PortMapping>,
     /// Well-known members: the other nodes of the cluster.
     pub members: Vec<Member>,
+}
+
+/// The servlet ports the manager maps 80 and 443 to, un-offset (Carbon adds the offset).
+#[derive(Debug, Clone, Serialize)]
+pub struct PortMapping {
+    pub http: Port,
+    pub https: Port,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -90,6 +90,8 @@ cases! {
     extra_names_wrong_type => "extra-names-wrong-type",
     gateway_load_balancer_port_zero => "gateway-load-balancer-port-zero",
     gateway_roles_vs_sync => "gateway-roles-vs-sync",
+    hazelcast_port_collision => "hazelcast-port-collision",
+    hazelcast_port_unused => "hazelcast-port-unused",
     key_bits_1024 => "key-bits-1024",
     km_load_balancer_missing => "km-load-balancer-missing",
     ldap_missing_fields => "ldap-missing-fields",

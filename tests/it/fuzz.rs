@@ -443,7 +443,15 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         ["gateway", "load_balancer", k] => ["host", "https_port", "http_port"].contains(k),
         ["apim", "load_balancer"] => true,
         ["traffic_manager", "load_balancer"] => true,
-        ["node", k] => ["name", "role", "host", "port_offset", "extra_names"].contains(k),
+        ["node", k] => [
+            "name",
+            "role",
+            "host",
+            "port_offset",
+            "extra_names",
+            "hazelcast_port",
+        ]
+        .contains(k),
         _ => false,
     };
     // Indexes only where the schema has arrays, and node indexes within the file's nodes.

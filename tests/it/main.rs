@@ -7,6 +7,7 @@ mod errors;
 mod fidelity;
 mod fuzz;
 mod golden;
+mod hazelcast;
 mod nginx;
 mod pki;
 mod plan_output;
