@@ -18,7 +18,7 @@ pub use kinds::{
 pub use net::{Host, Name, Port, PortOffset};
 pub use secret::Secret;
 use std::path::PathBuf;
-pub use stores::{Database, DbConnection, DbEngine, DbServer, ExternalLdap, UserStore};
+pub use stores::{Database, DbConnection, DbEngine, DbServer, ExternalLdap, LdapSchema, UserStore};
 
 #[derive(Debug, Clone)]
 pub struct Deployment {

@@ -95,6 +95,7 @@ cases! {
     key_bits_1024 => "key-bits-1024",
     km_load_balancer_missing => "km-load-balancer-missing",
     ldap_missing_fields => "ldap-missing-fields",
+    ldap_schema => "ldap-schema",
     load_balancers_share_a_port => "load-balancers-share-a-port",
     loopback_host => "loopback-host",
     missing_deployment_name => "missing-deployment-name",

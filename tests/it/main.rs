@@ -16,4 +16,5 @@ mod secrets;
 mod stores;
 mod support;
 mod templates;
+mod user_store;
 mod wiring;

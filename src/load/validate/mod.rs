@@ -96,6 +96,7 @@ pub fn warnings(d: &Deployment) -> Vec<String> {
                 .to_string(),
         );
     }
+    w.extend(user_store::warnings(d));
     w
 }
 
