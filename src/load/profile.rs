@@ -143,16 +143,47 @@ pub struct DbCredentials {
     pub password: Option<Secret>,
 }
 
+/// `[user_store]`: the primary user store of every node. Every key but `type` belongs to an
+/// external LDAP (`type = "ldap"`) and is refused with the other types; the LDAP defaults
+/// are resolved by `validate` (a generic directory: `inetOrgPerson`, `groupOfNames`, `uid`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UserStore {
+    /// `jdbc` (stock, in WSO2UM_DB), `embedded-ldap` (the IS-KM's ApacheDS) or `ldap`.
     #[serde(rename = "type")]
     pub store_type: UserStoreType,
+    /// `ldap://host:port` or `ldaps://host:port` (with `ldaps`, the server's CA belongs in
+    /// `tls.extra_trusted`). Required with `ldap`.
     pub url: Option<String>,
+    /// The DN nodes bind as (`ConnectionName`). Required with `ldap`.
     pub bind_dn: Option<String>,
+    /// Its password (`ConnectionPassword`). Required with `ldap`.
     pub bind_password: Option<Secret>,
+    /// Where user entries are searched (`UserSearchBase`). Required with `ldap`.
     pub user_search_base: Option<String>,
+    /// Where group entries are searched (`GroupSearchBase`). Required with `ldap`.
     pub group_search_base: Option<String>,
+    /// Default false: `ReadWriteLDAPUserStoreManager`. True: `ReadOnlyLDAPUserStoreManager`,
+    /// which never writes to the directory; `admin.username` must then already exist there.
+    pub read_only: Option<bool>,
+    /// `UserEntryObjectClass` of the user entries the nodes create; default `inetOrgPerson`.
+    /// A hierarchy is written `top/person/inetOrgPerson` (the default filters use the last).
+    pub user_entry_object_class: Option<String>,
+    /// `GroupEntryObjectClass` of the groups (roles) the nodes create; default `groupOfNames`.
+    pub group_entry_object_class: Option<String>,
+    /// The attribute that holds the user name (`UserNameAttribute`); default `uid`.
+    pub user_name_attribute: Option<String>,
+    /// `UserNameSearchFilter`, `?` standing for the user name; default
+    /// `(&(objectClass=<user class>)(<user_name_attribute>=?))`.
+    pub user_name_search_filter: Option<String>,
+    /// `UserNameListFilter`; default `(objectClass=<user class>)`.
+    pub user_name_list_filter: Option<String>,
+    /// The attribute that holds the group name (`GroupNameAttribute`); default `cn`. The group
+    /// filters are derived from it and `group_entry_object_class`.
+    pub group_name_attribute: Option<String>,
+    /// The group attribute that lists its members' DNs (`MembershipAttribute`); default
+    /// `member` (`uniqueMember` for `groupOfUniqueNames`).
+    pub membership_attribute: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,6 +273,10 @@ pub struct Node {
     pub port_offset: i64,
     #[serde(default)]
     pub extra_names: Vec<String>,
+    /// Hazelcast `localMemberPort` of a clustered node (`gateway.hazelcast`, a gateway role);
+    /// default 4000. `port_offset` does not move it, so clustered nodes on one host each need
+    /// their own; the other members list the node at this port.
+    pub hazelcast_port: Option<u16>,
 }
 
 /// A secret value: a literal string, `{ env = "VAR" }` or `{ file = "path" }`.

@@ -18,7 +18,9 @@ pub use kinds::{
 pub use net::{Host, Name, Port, PortOffset};
 pub use secret::Secret;
 use std::path::PathBuf;
-pub use stores::{Database, DbConnection, DbEngine, DbServer, ExternalLdap, H2Server, UserStore};
+pub use stores::{
+    Database, DbConnection, DbEngine, DbServer, ExternalLdap, H2Server, LdapSchema, UserStore,
+};
 
 #[derive(Debug, Clone)]
 pub struct Deployment {
@@ -109,6 +111,9 @@ pub struct Node {
     pub port_offset: PortOffset,
     /// More names the node's certificate carries.
     pub extra_names: Vec<Host>,
+    /// Hazelcast `localMemberPort` (not moved by the offset); read only when the node is
+    /// clustered (`topology::ports::clustered`).
+    pub hazelcast_port: Port,
 }
 
 impl Deployment {

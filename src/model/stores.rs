@@ -95,7 +95,7 @@ pub enum UserStore {
     /// The ApacheDS embedded in the IS-KM (one key-manager node only).
     EmbeddedLdap,
     /// An LDAP server of the operator's.
-    Ldap(ExternalLdap),
+    Ldap(Box<ExternalLdap>),
 }
 
 impl UserStore {
@@ -108,11 +108,38 @@ impl UserStore {
     }
 }
 
+/// An external LDAP, every `user-mgt.xml` value resolved (defaults and derived filters).
 #[derive(Debug, Clone)]
 pub struct ExternalLdap {
     pub url: String,
     pub bind_dn: String,
     pub bind_password: Secret,
+    /// `ReadOnlyLDAPUserStoreManager` rather than `ReadWriteLDAPUserStoreManager`.
+    pub read_only: bool,
     pub user_search_base: String,
     pub group_search_base: String,
+    pub schema: LdapSchema,
+}
+
+impl ExternalLdap {
+    /// An `ldaps://` URL: the nodes' truststores must hold the server's CA.
+    pub fn is_ldaps(&self) -> bool {
+        self.url.starts_with("ldaps://")
+    }
+}
+
+/// How users and groups look in an LDAP: classes, naming attributes and search filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdapSchema {
+    /// `UserEntryObjectClass`: a class, or a `/`-separated hierarchy of them.
+    pub user_entry_object_class: String,
+    pub user_name_attribute: String,
+    /// `UserNameSearchFilter`: `?` is the user name.
+    pub user_name_search_filter: String,
+    pub user_name_list_filter: String,
+    pub group_entry_object_class: String,
+    pub group_name_attribute: String,
+    pub group_name_search_filter: String,
+    pub group_name_list_filter: String,
+    pub membership_attribute: String,
 }

@@ -34,8 +34,9 @@ pub fn links(from: &str, role: Role, v: &NodeView) -> Vec<Link> {
         "api-manager.xml OAuthConfigurations/RevokeAPIURL",
         v.apim.revoke_api_url.clone(),
     ));
-    if let Some(url) = &v.user_store.connection_url {
-        found.push(("user-mgt.xml UserStoreManager ConnectionURL", url.clone()));
+    if let Some(ldap) = &v.user_store.ldap {
+        let url = ldap.connection_url.clone();
+        found.push(("user-mgt.xml UserStoreManager ConnectionURL", url));
     }
     for m in &v.clustering.members {
         let member = format!("{}:{}", m.host, m.port);

@@ -190,6 +190,15 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
             .into_iter()
             .map(|(template, path)| (template, path.to_string())),
     );
+    // hazelcast-clustering.md, "Configuring Hazelcast properties" step 1: every clustered
+    // node gets the file (Carbon reads it if present: carbon-kernel@v4.4.35
+    // HazelcastClusteringAgent.java l.533-563).
+    if ports::clustered(d, n) {
+        configs.push((
+            TemplateId::ApimHazelcastProperties,
+            "repository/conf/hazelcast.properties".into(),
+        ));
+    }
     // is-as-key-manager.md: the IS-KM logs errors at start until these folders exist.
     let dirs = if product == Product::IsKm {
         ["in", "out", "fault"]

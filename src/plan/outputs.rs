@@ -24,6 +24,8 @@ pub enum TemplateId {
     /// The traffic manager's `axis2_TM.xml`, written as `axis2/axis2.xml`.
     ApimAxis2Tm,
     ApimJndi,
+    /// `hazelcast.properties` of a clustered node (the pack ships none).
+    ApimHazelcastProperties,
     IsKmRegistry,
     IsKmEmbeddedLdap,
     IsKmAxis2,
@@ -48,7 +50,7 @@ pub enum TemplateId {
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 23] = [
+    pub const ALL: [TemplateId; 24] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -60,6 +62,7 @@ impl TemplateId {
         TemplateId::ApimAxis2,
         TemplateId::ApimAxis2Tm,
         TemplateId::ApimJndi,
+        TemplateId::ApimHazelcastProperties,
         TemplateId::IsKmRegistry,
         TemplateId::IsKmEmbeddedLdap,
         TemplateId::IsKmAxis2,
@@ -80,7 +83,14 @@ impl TemplateId {
         use TemplateId::*;
         !matches!(
             self,
-            ApimRegistry | ApimRegistryTm | IsKmRegistry | Nginx | Readme | Topology | H2Server
+            ApimRegistry
+                | ApimRegistryTm
+                | ApimHazelcastProperties
+                | IsKmRegistry
+                | Nginx
+                | Readme
+                | Topology
+                | H2Server
         )
     }
 
@@ -99,6 +109,7 @@ impl TemplateId {
             ApimAxis2 => "apim-2.6.0/repository/conf/axis2/axis2.xml",
             ApimAxis2Tm => "apim-2.6.0/repository/conf/axis2_TM.xml",
             ApimJndi => "apim-2.6.0/repository/conf/jndi.properties",
+            ApimHazelcastProperties => "apim-2.6.0/repository/conf/hazelcast.properties",
             IsKmRegistry => "is-km-5.7.0/repository/conf/registry.xml",
             IsKmEmbeddedLdap => "is-km-5.7.0/repository/conf/identity/embedded-ldap.xml",
             IsKmAxis2 => "is-km-5.7.0/repository/conf/axis2/axis2.xml",

@@ -161,18 +161,38 @@ pub struct Registry {
 pub struct UserStore {
     /// `jdbc`, `embedded-ldap` or `ldap`.
     pub kind: &'static str,
-    /// The primary store is LDAP (embedded or external): `ReadWriteLDAPUserStoreManager`;
-    /// otherwise the JDBC one.
-    pub ldap: bool,
     /// IS-KM only: this node hosts the embedded ApacheDS (embedded-ldap.xml `enable`).
     pub embedded_ldap_enabled: bool,
-    /// LDAP kinds: `ldap://host:port` (embedded: the IS-KM host, 10389 + IS-KM offset).
-    pub connection_url: Option<String>,
-    /// LDAP bind DN (`ConnectionName`).
-    pub connection_name: Option<String>,
-    pub connection_password: Option<Secret>,
-    pub user_search_base: Option<String>,
-    pub group_search_base: Option<String>,
+    /// The LDAP primary store (embedded or external); `None`: the stock JDBC one. Every node
+    /// of a deployment gets the same one, but for the embedded LDAP's `connection_url`.
+    pub ldap: Option<Ldap>,
+}
+
+/// An LDAP `<UserStoreManager>`: every property kmgen sets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ldap {
+    /// `org.wso2.carbon.user.core.ldap.ReadWriteLDAPUserStoreManager` or `...ReadOnly...`.
+    pub class: &'static str,
+    /// Read-only: `ReadOnly` true, and no write-only property (`WriteGroups`, the entry
+    /// object classes).
+    pub read_only: bool,
+    /// `ldap://host:port` (embedded: the IS-KM host, 10389 + IS-KM offset; on the IS-KM
+    /// itself the stock `${Ports.EmbeddedLDAP.LDAPServerPort}` URL).
+    pub connection_url: String,
+    /// Bind DN (`ConnectionName`).
+    pub connection_name: String,
+    pub connection_password: Secret,
+    pub user_search_base: String,
+    pub group_search_base: String,
+    pub user_entry_object_class: String,
+    pub user_name_attribute: String,
+    pub user_name_search_filter: String,
+    pub user_name_list_filter: String,
+    pub group_entry_object_class: String,
+    pub group_name_attribute: String,
+    pub group_name_search_filter: String,
+    pub group_name_list_filter: String,
+    pub membership_attribute: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,12 +201,24 @@ pub struct Clustering {
     pub enabled: bool,
     /// `wka` when enabled; stock `multicast` otherwise.
     pub membership_scheme: &'static str,
+    /// `wso2.am.<deployment>.domain` when enabled; stock `wso2.carbon.domain` otherwise.
     pub domain: String,
     pub local_member_host: String,
-    /// Hazelcast port, 4000, never offset.
+    /// The node's `hazelcast_port` (default 4000), never offset.
     pub local_member_port: Port,
+    /// `properties/subDomain`: `mgt` on a clustered gateway manager, stock `worker` otherwise.
+    pub sub_domain: &'static str,
+    /// `properties/port.mapping.80` and `port.mapping.443` (a clustered gateway manager).
+    pub port_mapping: Option<PortMapping>,
     /// Well-known members: the other nodes of the cluster.
     pub members: Vec<Member>,
+}
+
+/// The servlet ports the manager maps 80 and 443 to, un-offset (Carbon adds the offset).
+#[derive(Debug, Clone, Serialize)]
+pub struct PortMapping {
+    pub http: Port,
+    pub https: Port,
 }
 
 #[derive(Debug, Clone, Serialize)]

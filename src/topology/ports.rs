@@ -14,8 +14,12 @@ pub const WEBSOCKET: Port = Port::stock(9099);
 pub const SECURE_WEBSOCKET: Port = Port::stock(8099);
 pub const JMX_RMI_REGISTRY: Port = Port::stock(9999);
 pub const JMX_RMI_SERVER: Port = Port::stock(11111);
-/// Hazelcast `localMemberPort`: not offset.
+/// Hazelcast `localMemberPort` by default (`[[node]] hazelcast_port`): never offset
+/// (hazelcast-clustering.md, Step 1 item 5; carbon-kernel@v4.4.35
+/// HazelcastClusteringAgent.java l.395-400 reads it as written).
 pub const HAZELCAST: Port = Port::stock(4000);
+/// `listening`'s label of the Hazelcast port.
+pub const HAZELCAST_LABEL: &str = "Hazelcast";
 
 /// Every default port the offset moves, as listings name it: the ports a node's files carry.
 pub const OFFSET_PORTS: [(&str, Port); 13] = [
@@ -90,7 +94,7 @@ pub fn listening(d: &Deployment, n: &Node) -> Vec<(&'static str, Port)> {
     }
     let mut v: Vec<_> = defaults.into_iter().map(|p| labelled(p, n)).collect();
     if clustered(d, n) {
-        v.push(("Hazelcast", HAZELCAST));
+        v.push((HAZELCAST_LABEL, n.hazelcast_port));
     }
     v
 }

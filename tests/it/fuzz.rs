@@ -426,6 +426,14 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
             "bind_password",
             "user_search_base",
             "group_search_base",
+            "read_only",
+            "user_entry_object_class",
+            "group_entry_object_class",
+            "user_name_attribute",
+            "user_name_search_filter",
+            "user_name_list_filter",
+            "group_name_attribute",
+            "membership_attribute",
         ]
         .contains(k),
         ["key_manager", k] => ["client", "encrypt_oauth_keys", "load_balancer"].contains(k),
@@ -443,7 +451,15 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         ["gateway", "load_balancer", k] => ["host", "https_port", "http_port"].contains(k),
         ["apim", "load_balancer"] => true,
         ["traffic_manager", "load_balancer"] => true,
-        ["node", k] => ["name", "role", "host", "port_offset", "extra_names"].contains(k),
+        ["node", k] => [
+            "name",
+            "role",
+            "host",
+            "port_offset",
+            "extra_names",
+            "hazelcast_port",
+        ]
+        .contains(k),
         _ => false,
     };
     // Indexes only where the schema has arrays, and node indexes within the file's nodes.

@@ -96,6 +96,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
     if !p.nodes.is_empty() {
         topology::check_topology(&d, &mut pr);
         ports::check_ports(&d, &mut pr);
+        ports::check_unused_hazelcast_ports(&p.nodes, &d, &mut pr);
     }
     if pr.0.is_empty() {
         Ok(d)
@@ -121,6 +122,7 @@ pub fn warnings(d: &Deployment) -> Vec<String> {
                 .to_string(),
         );
     }
+    w.extend(user_store::warnings(d));
     w
 }
 

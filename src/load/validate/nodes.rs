@@ -1,5 +1,5 @@
-//! `[[node]]`: names (unique), hosts, extra names and port offsets.
-use super::values::host;
+//! `[[node]]`: names (unique), hosts, extra names, port offsets and Hazelcast ports.
+use super::values::{host, port};
 use crate::diagnostic::Problems;
 use crate::load::profile;
 use crate::model::{Name, Node, PortOffset};
@@ -68,6 +68,9 @@ fn check_node(
         host: node_host,
         port_offset: port_offset(n.port_offset, &at("port_offset"), pr),
         extra_names,
+        hazelcast_port: n
+            .hazelcast_port
+            .map_or(ports::HAZELCAST, |p| port(p, &at("hazelcast_port"), pr)),
     }
 }
 

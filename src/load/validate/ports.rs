@@ -1,9 +1,12 @@
 //! Ports that would collide: two nodes on one host listening on one port after their
-//! offsets, or a load balancer or the H2 server on a port its host already uses.
+//! offsets (or on one Hazelcast port, which no offset moves), or a load balancer or the H2
+//! server on a port its host already uses.
 use crate::diagnostic::Problems;
+use crate::load::profile;
 use crate::model::{Deployment, Host, Port};
+use crate::topology::ports::HAZELCAST_LABEL;
 use crate::topology::{self, ports};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The node (index) and listener that took a port of a host.
 type Taken = BTreeMap<(Host, Port), (usize, &'static str)>;
@@ -19,19 +22,100 @@ fn check_nodes(d: &Deployment, pr: &mut Problems) -> Taken {
     let mut taken = Taken::new();
     for (i, n) in d.nodes.iter().enumerate() {
         for (label, p) in ports::listening(d, n) {
-            if let Some((j, other)) = taken.get(&(n.host.clone(), p)) {
-                let first = &d.nodes[*j];
-                pr.push(
-                    format!("node[{i}].port_offset"),
-                    format!("port {p} on {} is used by both `{}` ({other}) and `{}` ({label})", n.host, first.name, n.name),
-                    format!("give nodes on one host different port offsets (node `{}` has {}, node `{}` has {})", first.name, first.port_offset, n.name, n.port_offset),
-                );
+            if let Some(&first) = taken.get(&(n.host.clone(), p)) {
+                clash(d, first, (i, label), p, pr);
                 break;
             }
             taken.insert((n.host.clone(), p), (i, label));
         }
     }
     taken
+}
+
+/// Node `second` listens on `port`, which node `first` took. When one of the two is a
+/// Hazelcast port, the fix is that node's `hazelcast_port`: the offset never moves it
+/// (hazelcast-clustering.md, Step 1 item 5: "if two servers are running on the same
+/// machine, you must ensure that a unique port is set for each server").
+fn clash(
+    d: &Deployment,
+    (j, other): (usize, &str),
+    (i, label): (usize, &str),
+    port: Port,
+    pr: &mut Problems,
+) {
+    let (first, n) = (&d.nodes[j], &d.nodes[i]);
+    let message = format!(
+        "port {port} on {} is used by both `{}` ({other}) and `{}` ({label})",
+        n.host, first.name, n.name
+    );
+    let hazelcast = if label == HAZELCAST_LABEL {
+        Some(i)
+    } else if other == HAZELCAST_LABEL {
+        Some(j)
+    } else {
+        None
+    };
+    match hazelcast {
+        Some(k) => {
+            let free = free_port(d, &n.host, port);
+            pr.push(
+                format!("node[{k}].hazelcast_port"),
+                message,
+                format!("give node `{}` a Hazelcast port no other node on {} uses, e.g. hazelcast_port = {free} (port_offset does not move it)", d.nodes[k].name, n.host),
+            );
+        }
+        None => pr.push(
+            format!("node[{i}].port_offset"),
+            message,
+            format!("give nodes on one host different port offsets (node `{}` has {}, node `{}` has {})", first.name, first.port_offset, n.name, n.port_offset),
+        ),
+    }
+}
+
+/// The first port above `port` that no node on `host` listens on.
+fn free_port(d: &Deployment, host: &Host, port: Port) -> u16 {
+    let used: BTreeSet<u16> = d
+        .nodes
+        .iter()
+        .filter(|n| n.host == *host)
+        .flat_map(|n| ports::listening(d, n))
+        .map(|(_, p)| p.get())
+        .collect();
+    (port.get().saturating_add(1)..=u16::MAX)
+        .find(|p| !used.contains(p))
+        .unwrap_or(port.get())
+}
+
+/// `hazelcast_port` only on the nodes that join the Hazelcast cluster.
+pub(super) fn check_unused_hazelcast_ports(
+    nodes: &[profile::Node],
+    d: &Deployment,
+    pr: &mut Problems,
+) {
+    for (i, (raw, n)) in nodes.iter().zip(&d.nodes).enumerate() {
+        if raw.hazelcast_port.is_none() || ports::clustered(d, n) {
+            continue;
+        }
+        let (why, help) = if d.gateway.hazelcast {
+            (
+                format!(
+                    "role `{}` does not join the Hazelcast cluster (only the gateway roles do)",
+                    n.role.as_str()
+                ),
+                "remove it",
+            )
+        } else {
+            (
+                "gateway.hazelcast is false".to_string(),
+                "remove it, or set gateway.hazelcast = true",
+            )
+        };
+        pr.push(
+            format!("node[{i}].hazelcast_port"),
+            format!("is only used by nodes in a Hazelcast cluster: {why}"),
+            help,
+        );
+    }
 }
 
 /// A load balancer's listening ports must be free on its host: of nodes that share the

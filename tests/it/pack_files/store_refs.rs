@@ -290,7 +290,9 @@ pub(super) fn store_tokens(text: &str) -> Vec<String> {
     for ext in [".jks", ".p12", ".pfx", ".jceks", ".pkcs12"] {
         for (at, _) in text.match_indices(ext) {
             let end = at + ext.len();
-            if text[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            // A file name ends there; `wso2.am.p12-dist.domain` (a cluster name) does not.
+            if text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 continue;
             }
             let start = text[..at]

@@ -1,8 +1,9 @@
 //! Test support, one place for each concern: scratch folders, snapshots and their diffs, an
-//! XML element reader, and a builder that runs the real `kmgen` binary.
+//! XML element reader, in-process rendering, and a builder that runs the real `kmgen` binary.
 pub mod cli;
 pub mod diff;
 pub mod files;
+pub mod render;
 pub mod scratch;
 pub mod snapshot;
 pub mod xml;
