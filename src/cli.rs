@@ -32,6 +32,10 @@ pub enum Command {
         /// Print what was generated and reused.
         #[arg(short, long)]
         verbose: bool,
+        /// Compare the bundle this profile gives with the one on disk; write nothing. Exit 0
+        /// when identical, 1 with a diff of each stale file (secrets masked) when not.
+        #[arg(long)]
+        check: bool,
     },
     /// Validate and plan only; writes nothing. Exits 0 when the profile is good.
     Check {

@@ -21,6 +21,8 @@ pub enum Error {
     ForeignFiles { path: PathBuf, files: Vec<String> },
     #[error("the bundle folder `{target}` contains `{input}`, which the build reads")]
     InputInsideOutput { input: PathBuf, target: PathBuf },
+    #[error("`{path}` is stale: {count} file(s) differ from what the profile gives")]
+    Stale { path: PathBuf, count: usize },
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
     #[error(transparent)]

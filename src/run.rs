@@ -38,8 +38,10 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             rotate_keys,
             templates,
             verbose,
+            check,
         } => {
             let flags = BuildFlags {
+                check,
                 out_dir,
                 force,
                 rotate_keys,
@@ -78,6 +80,7 @@ fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(
 
 /// `kmgen build` flags beyond the profile.
 struct BuildFlags {
+    check: bool,
     out_dir: std::path::PathBuf,
     force: bool,
     rotate_keys: bool,
@@ -102,6 +105,9 @@ fn build(
         profile_digest: loaded.digest(),
         inputs: loaded.inputs.clone(),
     };
+    if flags.check {
+        return check_bundle(&p, &renderer, &opts, out);
+    }
     let built = bundle::build(&p, &renderer, &opts, &mut |line| {
         let _ = writeln!(err, "{line}");
     })?;
@@ -118,11 +124,38 @@ fn build(
     }
     let ms = started.elapsed().as_millis();
     let (path, nodes, files) = (built.path.display(), p.nodes.len(), built.files);
-    writeln!(
-        out,
-        "Wrote {path} ({nodes} nodes, {files} files). Done in {ms}ms."
-    )
+    if built.changed {
+        writeln!(
+            out,
+            "Wrote {path} ({nodes} nodes, {files} files). Done in {ms}ms."
+        )
+    } else {
+        let what = format!("({nodes} nodes, {files} files); nothing written");
+        writeln!(out, "{path} is up to date {what}. Done in {ms}ms.")
+    }
     .map_err(Error::Output)
+}
+
+/// `build --check`: the stale files on stdout; `Err(Error::Stale)` (exit 1) when any.
+fn check_bundle(
+    p: &plan::Plan,
+    renderer: &render::Renderer,
+    opts: &bundle::Options,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let stale = bundle::check(p, renderer, opts)?;
+    let target = opts.out_dir.join(&p.deployment.name);
+    for s in &stale {
+        writeln!(out, "{}", s.trim_end()).map_err(Error::Output)?;
+    }
+    if stale.is_empty() {
+        writeln!(out, "{} is up to date", target.display()).map_err(Error::Output)
+    } else {
+        Err(Error::Stale {
+            path: target,
+            count: stale.len(),
+        })
+    }
 }
 
 /// What `check`, `plan` and `build` share: load and validate the profile, print its

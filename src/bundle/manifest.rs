@@ -27,7 +27,7 @@ struct ManifestEntry<'a> {
 }
 
 /// The manifest of `files` (every output before it, in plan order).
-pub fn manifest(plan: &Plan, files: &[(&Output, Vec<u8>)], profile_digest: &str) -> Vec<u8> {
+pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) -> Vec<u8> {
     let m = Manifest {
         tool: "kmgen",
         version: env!("CARGO_PKG_VERSION"),

@@ -2,6 +2,8 @@
 //! the manifest, then one atomic write into `OUT/<name>/`, under a lock, after putting right
 //! whatever an interrupted build left (see `guard`).
 mod archive;
+mod compare;
+mod diff;
 mod guard;
 mod manifest;
 mod produce;
@@ -12,7 +14,7 @@ pub use manifest::sha256_hex;
 
 use crate::error::Error;
 use crate::pki::{self, PkiReport};
-use crate::plan::{Plan, Source};
+use crate::plan::{Output, Plan, Source};
 use crate::render::Renderer;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,8 @@ pub struct Built {
     pub path: PathBuf,
     pub files: usize,
     pub pki: PkiReport,
+    /// False when the bundle on disk was already this one: nothing was written.
+    pub changed: bool,
 }
 
 /// Builds the bundle of `plan` into `OUT/<name>/`. `log` receives what the user must know
@@ -71,40 +75,26 @@ pub fn build(
         .key_source
         .clone()
         .unwrap_or_else(|| target.join("pki"));
-    let (pki, report) = pki::load_or_create(
-        &key_dir,
-        &plan.keys,
-        &plan.certs,
-        opts.now,
-        opts.rotate_keys,
-    )?;
-    let inputs = produce::Inputs {
-        plan,
-        renderer,
-        pki: &pki,
-        previous: &target,
-    };
-    let mut files = produce::produce(&inputs)?;
-    let (archive, rotated) = archive::files(&target, &pki, opts.now)?;
-    files.extend(archive.iter().map(|(o, b)| (o, b.clone())));
-    if let Some(folder) = rotated {
+    let computed = compute(plan, renderer, opts, &key_dir, &target)?;
+    if let Some(folder) = &computed.rotated {
         log(format!(
             "note: the replaced primary keys and their certificates are kept in {}",
             target.join(folder).display()
         ));
     }
-    for o in &plan.outputs {
-        match o.source {
-            Source::Manifest => {
-                let bytes = manifest::manifest(plan, &files, &opts.profile_digest);
-                files.push((o, bytes));
-            }
-            Source::Marker => files.push((o, b"kmgen\n".to_vec())),
-            _ => {}
-        }
+    let files = computed.files;
+    let count = files.len();
+    if recovery.leftovers.is_empty() && compare::stale(plan, &files, &target)?.is_empty() {
+        // Nothing changed: nothing is written, every file keeps its mtime.
+        return Ok(Built {
+            path: target,
+            files: count,
+            pki: computed.report,
+            changed: false,
+        });
     }
     let count = files.len();
-    let staging = write::stage(opts.out_dir, plan, &files)?;
+    let staging = write::stage(opts.out_dir, plan, &files, &target)?;
     let old = write::swap(opts.out_dir, &staging, &target)?;
     let leftovers: Vec<PathBuf> = old.into_iter().chain(recovery.leftovers).collect();
     for warning in guard::remove_leftovers(&leftovers) {
@@ -113,8 +103,73 @@ pub fn build(
     Ok(Built {
         path: target,
         files: count,
-        pki: report,
+        pki: computed.report,
+        changed: true,
     })
+}
+
+/// What a build computes before writing anything.
+struct Computed {
+    report: PkiReport,
+    /// Every file of the bundle with its bytes, the manifest and the marker last.
+    files: Vec<(Output, Vec<u8>)>,
+    /// `pki/rotated-<time>` when this build replaced primary keys.
+    rotated: Option<String>,
+}
+
+/// The bytes of every file of the bundle: keys and certificates from `key_dir` (reused or
+/// made), the planned outputs, the kept archive of replaced keys, the manifest.
+fn compute(
+    plan: &Plan,
+    renderer: &Renderer,
+    opts: &Options,
+    key_dir: &Path,
+    target: &Path,
+) -> Result<Computed, Error> {
+    let (pki, report) =
+        pki::load_or_create(key_dir, &plan.keys, &plan.certs, opts.now, opts.rotate_keys)?;
+    let inputs = produce::Inputs {
+        plan,
+        renderer,
+        pki: &pki,
+        previous: target,
+    };
+    let mut files: Vec<(Output, Vec<u8>)> = produce::produce(&inputs)?
+        .into_iter()
+        .map(|(o, b)| (o.clone(), b))
+        .collect();
+    let (archive, rotated) = archive::files(target, &pki, opts.now)?;
+    files.extend(archive);
+    for o in &plan.outputs {
+        match o.source {
+            Source::Manifest => {
+                let bytes = manifest::manifest(plan, &files, &opts.profile_digest);
+                files.push((o.clone(), bytes));
+            }
+            Source::Marker => files.push((o.clone(), b"kmgen\n".to_vec())),
+            _ => {}
+        }
+    }
+    Ok(Computed {
+        report,
+        files,
+        rotated,
+    })
+}
+
+/// `kmgen build --check`: computes the bundle (reusing `pki/`) and compares it with the one
+/// on disk; writes nothing, takes no lock, recovers nothing. Returns what is stale, secrets
+/// masked; empty when the bundle on disk is up to date.
+pub fn check(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Vec<String>, Error> {
+    let target = opts.out_dir.join(&plan.deployment.name);
+    if !target.join(MARKER).is_file() {
+        return Ok(vec![format!(
+            "{}: no bundle written by kmgen",
+            target.display()
+        )]);
+    }
+    let computed = compute(plan, renderer, opts, &target.join("pki"), &target)?;
+    compare::stale(plan, &computed.files, &target)
 }
 
 /// Files in the bundle folder that kmgen did not write: refused, or with `--force` moved

@@ -29,7 +29,12 @@ fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
 
 /// Writes `files` (the marker last) and the planned empty folders into a fresh staging
 /// folder of `out_dir`, every file and folder synced; returns the staging folder.
-pub fn stage(out_dir: &Path, plan: &Plan, files: &[(&Output, Vec<u8>)]) -> Result<PathBuf, Error> {
+pub fn stage(
+    out_dir: &Path,
+    plan: &Plan,
+    files: &[(Output, Vec<u8>)],
+    previous: &Path,
+) -> Result<PathBuf, Error> {
     let staging = out_dir.join(format!(
         ".{}.staging-{}",
         plan.deployment.name,
@@ -38,21 +43,30 @@ pub fn stage(out_dir: &Path, plan: &Plan, files: &[(&Output, Vec<u8>)]) -> Resul
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(werr(&staging))?;
     }
-    let result = write_all(&staging, plan, files);
+    let result = write_all(&staging, plan, files, previous);
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
     result.map(|()| staging)
 }
 
-fn write_all(staging: &Path, plan: &Plan, files: &[(&Output, Vec<u8>)]) -> Result<(), Error> {
+fn write_all(
+    staging: &Path,
+    plan: &Plan,
+    files: &[(Output, Vec<u8>)],
+    previous: &Path,
+) -> Result<(), Error> {
     make_dir(staging, DIR_MODE)?;
     let mut dirs: Vec<PathBuf> = vec![staging.to_path_buf()];
     let (marker, rest): (Vec<_>, Vec<_>) = files.iter().partition(|(o, _)| o.path == MARKER);
     for (o, bytes) in rest.into_iter().chain(marker) {
         let path = staging.join(&o.path);
         make_parents(staging, &path, &mut dirs)?;
-        write_file(&path, bytes, o.mode())?;
+        // A file the previous bundle holds byte for byte is linked, not written again, so it
+        // keeps its mtime (rsync and configuration tools see no change).
+        if !link_unchanged(&previous.join(&o.path), &path, bytes, o.mode()) {
+            write_file(&path, bytes, o.mode())?;
+        }
         if o.path == "manifest.json" {
             failpoint("staged-manifest");
         }
@@ -102,6 +116,16 @@ fn make_dir(dir: &Path, mode: u32) -> Result<(), Error> {
         .map_err(werr(dir))?;
     // The umask may have taken bits away (or, under umask 000, left group write in).
     fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(werr(dir))
+}
+
+/// Hard-links `previous` to `path` when it holds exactly `bytes` with `mode`; false when it
+/// does not (or the link fails), and the file is written instead.
+fn link_unchanged(previous: &Path, path: &Path, bytes: &[u8], mode: u32) -> bool {
+    let same_mode = fs::symlink_metadata(previous)
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o7777 == mode);
+    same_mode
+        && fs::read(previous).is_ok_and(|old| old == bytes)
+        && fs::hard_link(previous, path).is_ok()
 }
 
 fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {

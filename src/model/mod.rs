@@ -124,4 +124,22 @@ impl Deployment {
     pub fn key_managers(&self) -> impl Iterator<Item = &Node> {
         self.nodes_with(Role::KeyManager)
     }
+
+    /// Every secret value of the profile, to mask wherever files are shown.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        let ldap = match &self.user_store {
+            UserStore::Ldap(l) => Some(l.bind_password.expose()),
+            _ => None,
+        };
+        [
+            self.admin.password.expose(),
+            self.tls.keystore_password.expose(),
+            self.tls.truststore_password.expose(),
+            self.database.am.password.expose(),
+            self.database.um.password.expose(),
+            self.database.reg.password.expose(),
+        ]
+        .into_iter()
+        .chain(ldap)
+    }
 }

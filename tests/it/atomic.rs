@@ -35,6 +35,18 @@ fn build_ok(dir: &Scratch) -> Vec<(String, Vec<u8>)> {
     tree(&dir.join(format!("out/{NAME}")))
 }
 
+/// A profile change that every node's config files carry (user-mgt.xml, jndi.properties).
+pub(crate) fn change_admin_password(dir: &Scratch) {
+    let path = dir.join("profile.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    let changed = text.replace(
+        "password = \"Adm1n-secret\"",
+        "password = \"Adm1n-secret-2\"",
+    );
+    assert_ne!(changed, text, "the profile sets the admin password");
+    fs::write(path, changed).unwrap();
+}
+
 /// The bundle is exactly `before`, and `out/` holds nothing but it.
 fn assert_unchanged(dir: &Scratch, before: &[(String, Vec<u8>)], what: &str) {
     let after = tree(&dir.join(format!("out/{NAME}")));
@@ -121,6 +133,8 @@ fn write_failure_midway_leaves_the_previous_bundle_unchanged() {
         largest > 16 * 1024 && smallest < 8 * 1024,
         "bundle sizes changed: adjust the limit"
     );
+    // A rebuild writes only files that change: change every node's files.
+    change_admin_password(&dir);
     let r = build_with_file_size_limit(&dir, 8).failure(1).stdout_is("");
     let prefix = format!("error: cannot write `out/.{NAME}.staging-");
     assert!(r.stderr.starts_with(&prefix), "{}", r.stderr);

@@ -11,6 +11,7 @@ mod h2;
 mod hazelcast;
 mod nginx;
 mod pack_files;
+mod pipeline;
 mod pki;
 mod plan_output;
 mod product_truth;

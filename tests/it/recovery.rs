@@ -47,6 +47,7 @@ fn a_crash_between_the_two_renames_is_finished_with_the_same_keys() {
     build(&dir, None).success();
     let bundle = dir.join(format!("out/{NAME}"));
     let before = keys(&bundle);
+    crate::atomic::change_admin_password(&dir);
     let crashed = build(&dir, Some("swap-between-renames"));
     assert_eq!(crashed.code, Some(86), "{}", crashed.stderr);
     assert!(!bundle.exists(), "the crash left the bundle aside");
@@ -66,6 +67,7 @@ fn a_crash_while_staging_a_rebuild_keeps_the_bundle_and_cleans_up() {
     build(&dir, None).success();
     let bundle = dir.join(format!("out/{NAME}"));
     let before = tree(&bundle);
+    crate::atomic::change_admin_password(&dir);
     let crashed = build(&dir, Some("staged-manifest"));
     assert_eq!(crashed.code, Some(86));
     assert_eq!(tree(&bundle), before, "the crash changed the bundle");
@@ -112,6 +114,7 @@ fn a_first_build_killed_while_writing_leaves_keys_that_the_next_build_reuses() {
 fn a_crash_after_the_swap_leaves_only_a_stale_old_folder_that_is_removed() {
     let dir = setup();
     build(&dir, None).success();
+    crate::atomic::change_admin_password(&dir);
     let crashed = build(&dir, Some("swap-done"));
     assert_eq!(crashed.code, Some(86));
     assert_eq!(

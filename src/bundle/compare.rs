@@ -1,0 +1,220 @@
+//! Comparing a computed bundle with the one on disk: what `build --check` reports, and how
+//! a rebuild knows it has nothing to write. Secrets never appear: text diffs mask every
+//! secret value of the deployment, stores are compared by their entries, keys by identity.
+use super::diff;
+use crate::error::Error;
+use crate::keystore;
+use crate::plan::{FileKind, Output, Plan};
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// One line (or a diff) per stale file; empty when `target` holds exactly `files`.
+pub fn stale(
+    plan: &Plan,
+    files: &[(Output, Vec<u8>)],
+    target: &Path,
+) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    let mut planned = BTreeSet::new();
+    for (o, bytes) in files {
+        planned.insert(o.path.clone());
+        let path = target.join(&o.path);
+        let Ok(old) = fs::read(&path) else {
+            out.push(format!("missing: {}", o.path));
+            continue;
+        };
+        let mode = fs::metadata(&path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0);
+        let want = o.mode();
+        if &old != bytes {
+            out.push(describe(plan, o, &old, bytes));
+        } else if mode != want {
+            out.push(format!("{}: mode {mode:o}, should be {want:o}", o.path));
+        }
+    }
+    let mut on_disk = Vec::new();
+    walk(target, target, &mut on_disk);
+    for p in on_disk.into_iter().filter(|p| !planned.contains(p)) {
+        out.push(format!("no longer part of the bundle: {p}"));
+    }
+    Ok(out)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else {
+            out.push(
+                p.strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+}
+
+/// How a changed file differs, without showing a secret.
+fn describe(plan: &Plan, o: &Output, old: &[u8], new: &[u8]) -> String {
+    let tls = &plan.deployment.tls;
+    match o.kind {
+        FileKind::PrivateKey => format!("{}: a different private key", o.path),
+        FileKind::Keystore | FileKind::Truststore => {
+            let password = if o.kind == FileKind::Keystore {
+                tls.keystore_password.expose()
+            } else {
+                tls.truststore_password.expose()
+            };
+            let aliases = |b: &[u8]| -> Option<BTreeSet<String>> {
+                let entries = keystore::decode(tls.format, b, password).ok()?;
+                Some(entries.into_iter().map(|e| e.alias).collect())
+            };
+            match (aliases(old), aliases(new)) {
+                (Some(a), Some(b)) if a == b => format!("{}: same entries, other bytes", o.path),
+                (Some(a), Some(b)) => {
+                    let added: Vec<_> = b.difference(&a).cloned().collect();
+                    let removed: Vec<_> = a.difference(&b).cloned().collect();
+                    format!("{}: entries added {added:?}, removed {removed:?}", o.path)
+                }
+                _ => format!(
+                    "{}: changed (the store on disk does not open with the profile's password)",
+                    o.path
+                ),
+            }
+        }
+        _ => {
+            let (mut a, mut b) = (mask(plan, old), mask(plan, new));
+            if o.private {
+                // The file on disk may hold secrets the profile no longer has: mask every
+                // value in a place that holds one.
+                a = a.lines().map(mask_line).collect::<Vec<_>>().join("\n");
+                b = b.lines().map(mask_line).collect::<Vec<_>>().join("\n");
+            }
+            if a == b {
+                format!("{}: a secret changed", o.path)
+            } else {
+                diff::unified(
+                    &format!("{} (on disk)", o.path),
+                    &format!("{} (profile)", o.path),
+                    &a,
+                    &b,
+                )
+            }
+        }
+    }
+}
+
+/// The text with every secret value of the deployment replaced by `********`.
+fn mask(plan: &Plan, bytes: &[u8]) -> String {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    let mut secrets: Vec<String> = plan.deployment.secrets().map(str::to_string).collect();
+    // Longest first, so a secret that contains another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        // As the files write it: verbatim, XML-escaped, `.properties`-escaped, and
+        // percent-encoded (the AMQP URLs).
+        for form in [
+            s.clone(),
+            crate::render::xml_escape(s),
+            crate::render::properties_escape(s),
+            percent_encoded(s),
+        ] {
+            text = text.replace(form.as_str(), "********");
+        }
+    }
+    text
+}
+
+fn percent_encoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A line of a file that holds secrets, with every value in a secret-holding place masked:
+/// an XML element or attribute whose name says password, a `.properties` password key, the
+/// password of a `scheme://user:password@` URL, and SQL `IDENTIFIED BY '...'` / `PASSWORD '...'`.
+fn mask_line(line: &str) -> String {
+    let lower = line.to_ascii_lowercase();
+    let mut out = line.to_string();
+    if lower.contains("pass") || lower.contains("secret") || lower.contains("identified by") {
+        out = mask_between(&out, '>', '<');
+        out = mask_quoted_after(&out, "ass=\"");
+        out = mask_quoted_after(&out, "Password=\"");
+        out = mask_quoted_after(&out, "'");
+        if let Some((key, _)) = out.split_once('=') {
+            if !out.contains('<') && key.to_ascii_lowercase().contains("pass") {
+                out = format!("{key}= ********");
+            }
+        }
+    }
+    mask_userinfo(&out)
+}
+
+/// `a>SECRET<b` → `a>********<b`.
+fn mask_between(s: &str, open: char, close: char) -> String {
+    match (s.find(open), s.rfind(close)) {
+        (Some(i), Some(j)) if i < j && j > i + 1 => format!("{}{open}********{}", &s[..i], &s[j..]),
+        _ => s.to_string(),
+    }
+}
+
+/// Every `PREFIX...QUOTE` value after `prefix` (whose last char is the quote) masked.
+fn mask_quoted_after(s: &str, prefix: &str) -> String {
+    let quote = prefix.chars().last().expect("a quote");
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(prefix) {
+        let start = i + prefix.len();
+        out.push_str(&rest[..start]);
+        match rest[start..].find(quote) {
+            Some(end) => {
+                out.push_str("********");
+                rest = &rest[start + end..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `scheme://user:PASSWORD@host` → `scheme://user:********@host`.
+fn mask_userinfo(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("://") {
+        let after = i + 3;
+        out.push_str(&rest[..after]);
+        rest = &rest[after..];
+        let at = rest.find('@');
+        let colon = rest.find(':');
+        let stop = rest.find(['/', '?', ' ', '<', '\'']).unwrap_or(rest.len());
+        if let (Some(c), Some(a)) = (colon, at) {
+            if c < a && a < stop {
+                out.push_str(&rest[..=c]);
+                out.push_str("********");
+                rest = &rest[a..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
