@@ -131,3 +131,72 @@ fn middle(a: &[&str], b: &[&str]) -> Vec<Op> {
     }
     ops
 }
+
+#[cfg(test)]
+mod tests {
+    use super::unified;
+
+    fn numbered(range: std::ops::RangeInclusive<u32>) -> String {
+        range.map(|i| format!("{i}\n")).collect()
+    }
+
+    /// `text` with whole line `line` replaced.
+    fn with(text: &str, line: &str, new: &str) -> String {
+        text.lines()
+            .map(|l| format!("{}\n", if l == line { new } else { l }))
+            .collect()
+    }
+
+    #[test]
+    fn equal_texts_have_no_diff() {
+        assert_eq!(unified("a", "b", "x\n", "x\n"), "");
+    }
+
+    #[test]
+    fn one_changed_line_with_three_lines_of_context() {
+        let old = numbered(1..=10);
+        let new = with(&old, "5", "five");
+        assert_eq!(
+            unified("old", "new", &old, &new),
+            "--- old\n+++ new\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
+        );
+    }
+
+    #[test]
+    fn distant_changes_make_two_hunks_and_close_ones_one() {
+        let old = numbered(1..=20);
+        let far = with(&with(&old, "2", "two"), "18", "eighteen");
+        let d = unified("old", "new", &old, &far);
+        assert_eq!(d.matches("\n@@ ").count(), 2, "{d}");
+        assert!(d.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n"), "{d}");
+        assert!(d.contains("@@ -15,6 +15,6 @@\n"), "{d}");
+        // Six unchanged lines between two changes still share one hunk.
+        let near = with(&with(&old, "3", "three"), "10", "ten");
+        assert_eq!(
+            unified("old", "new", &old, &near).matches("\n@@ ").count(),
+            1
+        );
+    }
+
+    #[test]
+    fn insertions_deletions_and_the_missing_last_newline() {
+        assert_eq!(
+            unified("old", "new", "a\nb\n", "a\nb\nc\n"),
+            "--- old\n+++ new\n@@ -1,2 +1,3 @@\n a\n b\n+c\n"
+        );
+        assert_eq!(
+            unified("old", "new", "", "a\n"),
+            "--- old\n+++ new\n@@ -0,0 +1 @@\n+a\n"
+        );
+        assert_eq!(
+            unified("old", "new", "a\nb", "a\nb\n"),
+            "--- old\n+++ new\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n"
+        );
+    }
+
+    #[test]
+    fn the_script_is_minimal() {
+        let d = unified("old", "new", "a\nb\nc\nd\n", "b\nc\nd\ne\n");
+        assert_eq!(d, "--- old\n+++ new\n@@ -1,4 +1,4 @@\n-a\n b\n c\n d\n+e\n");
+    }
+}

@@ -10,6 +10,7 @@ mod produce;
 mod write;
 
 pub use crate::plan::MARKER;
+pub use diff::unified;
 pub use manifest::sha256_hex;
 
 use crate::error::Error;
