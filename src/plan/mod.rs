@@ -60,6 +60,9 @@ impl Plan {
 pub const SECURITY_DIR: &str = "repository/resources/security";
 
 /// The config files of each pack that kmgen writes, by path under `repository/conf/`.
+/// The files the wiring docs edit: is-as-key-manager.md, Steps 4-5 (both packs),
+/// distributed-setup.md, Step 6, installing-and-configuring-databases.md, steps 10-12, and
+/// configuring-keystores-in-wso2-products.md (the stores in carbon.xml, catalina-server.xml, axis2.xml).
 const IS_KM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::Carbon, "carbon.xml"),
     (TemplateId::ApiManager, "api-manager.xml"),
@@ -179,6 +182,9 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
             (template, format!("repository/conf/{f}"))
         })
         .collect();
+    // distributed-setup.md, Step 6.3 item 2 (Publisher; an all-in-one node has its admin app too).
+    // WRONG by omission for the traffic manager: its JMS event publishers read this file
+    // (docs/rules.md, "Known wrong").
     if matches!(n.role, Role::AllInOne | Role::Publisher) {
         configs.push((
             TemplateId::ApimJndi,
@@ -209,9 +215,11 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
         Vec::new()
     };
     let ext = d.tls.format.extension();
+    // The stock store names (wso2/carbon-kernel@v4.4.35:distribution/kernel/carbon-home/repository/resources/security/), `.p12` for PKCS12.
     let keystore_file = format!("{SECURITY_DIR}/wso2carbon.{ext}");
     let truststore_file = format!("{SECURITY_DIR}/client-truststore.{ext}");
     let start_profile = start_profile(n.role);
+    // distributed-setup.md, Steps 6.1 and 6.5 item 6: `sh bin/wso2server.sh -Dprofile=<profile>`.
     let script = "sh bin/wso2server.sh";
     let start_command = match start_profile {
         Some(p) => format!("{script} -Dprofile={p}"),

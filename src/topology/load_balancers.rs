@@ -84,6 +84,7 @@ pub struct Backend {
 pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
     let r = Routes(d);
     let mut v = Vec::new();
+    // proxy-server-and-load-balancer.md, Step 2, "HA for Key Manager": the KM nodes' 9443.
     if let Some(lb) = &d.key_manager.load_balancer {
         let km = |role| role == Role::KeyManager;
         v.push(LoadBalancerPlan {
@@ -104,6 +105,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             routes: gateway_routes(&r, lb.https_port, lb.http_port),
         });
     }
+    // proxy-server-and-load-balancer.md, Step 2 (active-active, HA Publisher / Store): 9443.
     if let Some(lb) = &d.apim_load_balancer {
         let apim = |role| matches!(role, Role::AllInOne | Role::Publisher | Role::Store);
         v.push(LoadBalancerPlan {
@@ -117,6 +119,7 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
             )],
         });
     }
+    // distributed-setup.md, Step 6.3 item 1.2: PolicyDeployer/ServiceURL at the TM load balancer's 9443.
     if let Some(lb) = &d.tm_load_balancer {
         let tm = |role| role == Role::TrafficManager;
         v.push(LoadBalancerPlan {
@@ -134,6 +137,8 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
 }
 
 /// API traffic (NIO HTTPS and HTTP) and WebSocket APIs, to every node that serves them.
+/// proxy-server-and-load-balancer.md, Step 2: gateway upstreams on 8243; HTTP to 8280 as the
+/// GatewayEndpoint of distributed-setup.md, Step 6.3 item 1.3 lists it; WebSocket: docs/unsourced-rules.md.
 fn gateway_routes(r: &Routes, https: Port, http: Port) -> Vec<Route> {
     let traffic = |role: Role| role.is_gateway() && role != Role::GatewayManager;
     vec![

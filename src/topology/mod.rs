@@ -79,6 +79,9 @@ pub fn start_rank(role: Role) -> u8 {
 }
 
 /// The primary key pair a node uses: shared per product, or one for the whole deployment.
+/// distributed-setup.md, Step 1 item 3 note: one primary keystore on every API-M node (registry
+/// data); encrypting-oauth-keys.md: OAuth keys need the same key on the IS-KM (validation refuses
+/// encrypt_oauth_keys without `deployment`).
 pub fn key_id(d: &Deployment, role: Role) -> &'static str {
     match d.tls.key_sharing {
         KeySharing::Deployment => "deployment",
@@ -88,6 +91,9 @@ pub fn key_id(d: &Deployment, role: Role) -> &'static str {
 
 /// The node that receives API deployments from the Publisher (gateway `ServerURL`): for the
 /// Key Manager's `APIGateway/ServerURL` (with Hazelcast) and the Publisher's environments.
+/// is-as-key-manager.md, Step 4 item 1.1 and distributed-setup.md, Step 6.2 item 1: the API-M
+/// node (hybrid; rsync active-active: node 1, active-active-deployment.md Step 4), the single
+/// gateway, any gateway with a shared file system, the gateway manager with rsync.
 pub fn gateway_manager(d: &Deployment) -> Option<&Node> {
     match d.pattern {
         Pattern::HybridSingleNode | Pattern::HybridActiveActive => {
@@ -105,6 +111,8 @@ pub fn gateway_manager(d: &Deployment) -> Option<&Node> {
 
 /// `https://host:port` of the API traffic entry point: the gateway load balancer, or the
 /// first node that serves API traffic.
+/// distributed-setup.md, Step 6.4 item 4 (RevokeAPIURL: the gateway, or the gateway worker load
+/// balancer) and Step 6.3 item 1.3 (GatewayEndpoint); a gateway manager serves no traffic here.
 pub fn gateway_traffic(d: &Deployment) -> Option<(Host, Port, Port)> {
     if let Some(lb) = &d.gateway.load_balancer {
         return Some((lb.host.clone(), lb.https_port, lb.http_port));

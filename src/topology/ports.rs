@@ -1,6 +1,7 @@
 //! Port arithmetic: the stock ports of API-M 2.6.0 and IS-KM 5.7.0, and what each node listens on.
 use crate::model::{Deployment, KmClient, Node, Port, PortOffset, Role, UserStore};
 
+// default-product-ports.md, "Management console ports", "LDAP server ports" and "API Manager".
 pub const MGT_HTTPS: Port = Port::stock(9443);
 pub const MGT_HTTP: Port = Port::stock(9763);
 pub const NIO_HTTPS: Port = Port::stock(8243);
@@ -11,7 +12,10 @@ pub const TM_BINARY: Port = Port::stock(9611);
 pub const TM_SSL: Port = Port::stock(9711);
 pub const JMS: Port = Port::stock(5672);
 pub const WEBSOCKET: Port = Port::stock(9099);
+// The stock SecureWebSocketInboundEndpoint.xml `inbound.ws.port` (wso2/product-apim@v2.6.0).
 pub const SECURE_WEBSOCKET: Port = Port::stock(8099);
+// Stock carbon.xml Ports/JMX (RMIRegistryPort 9999, RMIServerPort 11111; wso2/carbon-kernel@v4.4.35
+// carbon-home/repository/conf/carbon.xml l.132-134); default-product-ports.md swaps the two names.
 pub const JMX_RMI_REGISTRY: Port = Port::stock(9999);
 pub const JMX_RMI_SERVER: Port = Port::stock(11111);
 /// Hazelcast `localMemberPort` by default (`[[node]] hazelcast_port`): never offset
@@ -55,6 +59,8 @@ const fn highest(ports: &[(&'static str, Port)]) -> (&'static str, Port) {
 }
 
 /// The default port `default` of `node`, offset.
+/// is-as-key-manager.md, Step 2: carbon.xml `Offset` moves every port the runtime defines;
+/// APIManagerConfiguration.load (wso2/carbon-apimgt@v6.4.50) does so for 9611, 9711 and 5672.
 pub fn at(default: Port, node: &Node) -> Port {
     default
         .offset_by(node.port_offset)
@@ -71,12 +77,17 @@ fn labelled(default: Port, node: &Node) -> (&'static str, Port) {
 }
 
 /// Nodes that join a Hazelcast (wka) cluster: API-traffic nodes with `gateway.hazelcast`.
+/// hazelcast-clustering.md, "Enabling Hazelcast clustering": the gateway manager and workers;
+/// the IS-KM does not join (is-as-key-manager.md, Step 4 item 1.1 only gives it their URL).
 pub fn clustered(d: &Deployment, node: &Node) -> bool {
     d.gateway.hazelcast && node.role.is_gateway()
 }
 
 /// Every port a node listens on, with a label, after its offset.
 pub fn listening(d: &Deployment, n: &Node) -> Vec<(&'static str, Port)> {
+    // Every node: Tomcat and JMX (StartRMIServer true, carbon-kernel@v4.4.35 repository/conf/etc/jmx.xml).
+    // Incomplete: the broker's AMQP SSL port (8672) is missing, and the default and gateway-worker
+    // profiles also run the broker (the default profile the data receiver too) on gateway roles (docs/rules.md).
     let mut defaults = vec![MGT_HTTPS, MGT_HTTP, JMX_RMI_REGISTRY, JMX_RMI_SERVER];
     if n.role.is_gateway() {
         defaults.extend([NIO_HTTPS, NIO_HTTP, WEBSOCKET, SECURE_WEBSOCKET]);
@@ -84,6 +95,7 @@ pub fn listening(d: &Deployment, n: &Node) -> Vec<(&'static str, Port)> {
     if matches!(n.role, Role::AllInOne | Role::TrafficManager) {
         defaults.extend([TM_BINARY, TM_SSL, JMS]);
     }
+    // The Thrift server only with EnableThriftServer; the ApacheDS only where it is the store.
     if n.role == Role::KeyManager {
         if d.key_manager.client == KmClient::Thrift {
             defaults.push(THRIFT);

@@ -51,6 +51,7 @@ pub(super) fn check_database(
     };
     let d = model::Database {
         engine,
+        // installing-and-configuring-databases.md, step 9: apimgtdb, userdb, regdb.
         am: conn("am", &db.am, "WSO2AM_DB", "apimgtdb"),
         um: conn("um", &db.um, "WSO2UM_DB", "userdb"),
         reg: conn("reg", &db.reg, "WSO2REG_DB", "regdb"),
@@ -225,8 +226,12 @@ fn jdbc_url(t: DbType, address: &str, name: &str) -> String {
         // `connectServer`, ConnectionInfo.java `setBaseDir`). No settings: the stock
         // DB_CLOSE_ON_EXIT=FALSE concerns the JVM that opens the file, now the server.
         DbType::H2 => format!("jdbc:h2:tcp://{address}/{name}"),
+        // installing-and-configuring-databases.md, step 10: `?autoReconnect=true` (`useSSL=false`:
+        // docs/unsourced-rules.md).
         DbType::Mysql => format!("jdbc:mysql://{address}/{name}?autoReconnect=true&useSSL=false"),
+        // wso2/product-apim@v2.6.0 tokengenerationpgsql/master-datasources.xml (integration tests).
         DbType::Postgresql => format!("jdbc:postgresql://{address}/{name}"),
+        // SQL Server and Oracle: docs/unsourced-rules.md.
         DbType::Mssql => format!(
             "jdbc:sqlserver://{address};databaseName={name};SendStringParametersAsUnicode=false"
         ),

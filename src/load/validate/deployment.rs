@@ -37,6 +37,8 @@ fn apim_build(version: &str, pr: &mut Problems) -> ApimBuild {
             );
             ApimBuild::Ga
         }
+        // is-as-key-manager.md, compatibility matrix: APIM-2.6.0-update-X is not compatible with any
+        // IS-KM 5.7.0 build; GA and WUM API-M go with GA or WUM IS-KM.
         Some(build @ ApimBuild::Update(_)) => {
             pr.push(
                 key,

@@ -15,6 +15,7 @@ const DEFAULT_PORT: u16 = 9092;
 /// wso2/product-is@v5.7.0:modules/distribution/pom.xml l.314-330, `<sql userid password>`).
 const STOCK_USER: &str = "wso2carbon";
 
+/// kmgen's H2 design (no product rule): one server every node reaches, see the bundle README.
 /// The H2 server: `[database] host` (default: the first key manager's host) and `port`
 /// (default 9092). Every node that uses the databases must reach it, so a loopback host
 /// works only when they all run on one host.

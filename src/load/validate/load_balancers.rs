@@ -24,6 +24,8 @@ enum Several {
 
 const LOAD_BALANCED: &[Fronted] = &[
     Fronted {
+        // distributed-setup.md, Step 6.2 item 3; is-as-key-manager.md, Step 6: a load balancer in
+        // front of the Key Managers, which API-M then names (Step 5 item 1).
         id: LoadBalancerId::KeyManager,
         key: "key_manager.load_balancer",
         roles: Several::Together(&[Role::KeyManager]),
@@ -31,6 +33,8 @@ const LOAD_BALANCED: &[Fronted] = &[
         help: "set key_manager.load_balancer = { host = \"km.example.com\", port = 443 }",
     },
     Fronted {
+        // distributed-setup.md, Step 6.4 item 4: RevokeAPIURL names the gateway worker load balancer
+        // with several gateways (and the NFS environment of Step 6.3 item 1.3).
         id: LoadBalancerId::Gateway,
         key: "gateway.load_balancer",
         // The nodes that serve API traffic (a gateway-manager only receives deployments).
@@ -39,6 +43,8 @@ const LOAD_BALANCED: &[Fronted] = &[
         help: "set gateway.load_balancer = { host = \"gw.example.com\", https_port = 443, http_port = 80 }",
     },
     Fronted {
+        // distributed-setup.md, Steps 6.3 item 4 and 6.4 item 3: HA Publishers / Stores sit behind a
+        // load balancer (proxy-server-and-load-balancer.md, Step 2).
         id: LoadBalancerId::Apim,
         key: "apim.load_balancer",
         roles: Several::OfOne(&[Role::Publisher, Role::Store]),
@@ -46,6 +52,8 @@ const LOAD_BALANCED: &[Fronted] = &[
         help: "set apim.load_balancer = { host = \"apim.example.com\", port = 443 }",
     },
     Fronted {
+        // distributed-setup.md, Step 6.3 item 1.2: PolicyDeployer/ServiceURL names the traffic
+        // manager load balancer with several traffic managers.
         id: LoadBalancerId::TrafficManager,
         key: "traffic_manager.load_balancer",
         roles: Several::Together(&[Role::TrafficManager]),
@@ -97,6 +105,7 @@ pub(super) fn require(d: &Deployment, id: LoadBalancerId, pr: &mut Problems) {
 }
 
 /// A traffic manager load balancer needs traffic managers behind it.
+/// Profile hygiene, not a product rule.
 pub(super) fn check_unused(d: &Deployment, pr: &mut Problems) {
     if d.tm_load_balancer.is_some() && d.nodes_with(Role::TrafficManager).count() == 0 {
         pr.push(

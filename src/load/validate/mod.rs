@@ -116,6 +116,7 @@ pub fn warnings(d: &Deployment) -> Vec<String> {
             h2.machine, h2.port
         ));
     }
+    // distributed-setup.md, Step 3: production hardening changes the default passwords.
     if d.admin.password.expose() == "admin" {
         w.push(
             "admin.password is the stock \"admin\"; set a real one before going to production"

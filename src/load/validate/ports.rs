@@ -18,6 +18,7 @@ pub(super) fn check_ports(d: &Deployment, pr: &mut Problems) {
 }
 
 /// Two nodes on one host must not listen on the same port after their offsets.
+/// is-as-key-manager.md, Step 2: products sharing a machine take distinct port offsets.
 fn check_nodes(d: &Deployment, pr: &mut Problems) -> Taken {
     let mut taken = Taken::new();
     for (i, n) in d.nodes.iter().enumerate() {

@@ -5,6 +5,9 @@ use crate::model::{Deployment, Pattern, Role, SyncMode};
 
 /// The roles each pattern takes, in the order the help line lists them.
 const ALLOWED_ROLES: &[(Pattern, &[Role])] = &[
+    // single-node.md and active-active-deployment.md: all-in-one nodes with the IS-KM
+    // (is-as-key-manager.md, Step 4); distributed-setup.md: the five components, the gateway as
+    // gateway-distributed-deployment-shared-fs.md (gateway) or -rsync.md (manager and workers) has it.
     (
         Pattern::HybridSingleNode,
         &[Role::AllInOne, Role::KeyManager],
@@ -30,6 +33,9 @@ const ALLOWED_ROLES: &[(Pattern, &[Role])] = &[
 /// How many nodes of a role each pattern needs: `(pattern, role, min, max)`. The distributed
 /// gateways are counted by `check_gateway_roles`, since `gateway.sync` decides their roles.
 const ROLE_COUNTS: &[(Pattern, Role, usize, Option<usize>)] = &[
+    // is-as-key-manager.md, Step 5 item 1: a single Key Manager in the hybrid single node setup,
+    // Key Managers in HA with active-active; active-active-deployment.md: two all-in-one nodes;
+    // distributed-setup.md, Step 1: one of each component at least.
     (Pattern::HybridSingleNode, Role::AllInOne, 1, Some(1)),
     (Pattern::HybridSingleNode, Role::KeyManager, 1, Some(1)),
     (Pattern::HybridActiveActive, Role::AllInOne, 2, Some(2)),
@@ -109,6 +115,8 @@ fn check_count(d: &Deployment, role: Role, min: usize, max: Option<usize>, pr: &
 
 /// With rsync, one gateway-manager and its workers (or one `gateway`); with NFS, `gateway`
 /// nodes that are each manager and worker.
+/// gateway-distributed-deployment-rsync.md: rsync "needs one node to act as the Gateway Manager";
+/// gateway-distributed-deployment-shared-fs.md, Step 2: with a shared file system all are both.
 fn check_gateway_roles(d: &Deployment, pr: &mut Problems) {
     let gw = d.nodes_with(Role::Gateway).count();
     let managers = d.nodes_with(Role::GatewayManager).count();

@@ -19,6 +19,7 @@ pub(super) fn secret(
     if !value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         pr.push(key, "contains characters other than printable ASCII", "use printable ASCII characters only (Java keystores and Carbon's config readers mangle the rest)");
     } else if value.len() < min_len {
+        // The 6 of keystore passwords is Java keytool's minimum (docs/unsourced-rules.md).
         let why = if min_len >= 6 {
             " (Java refuses shorter keystore passwords)"
         } else {

@@ -5,6 +5,8 @@ use crate::diagnostic::Problems;
 use crate::load::{net, profile};
 use crate::model::{self, ExtraTrusted};
 
+/// kmgen's own limits on what it generates (alias characters, RSA sizes, validity): input checks,
+/// not product wiring rules.
 pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model::Tls {
     let alias_ok = !t.key_alias.is_empty()
         && t.key_alias

@@ -22,6 +22,8 @@ pub(super) fn check_topology(d: &Deployment, pr: &mut Problems) {
 
 fn check_key_managers(d: &Deployment, pr: &mut Problems) {
     let kms = d.nodes_with(Role::KeyManager).count();
+    // distributed-setup.md, Step 6.6 item 2.2 note: Thrift only when the Key Manager cluster is NOT
+    // fronted by a load balancer (and Step 6.2 item 2: WSClient for Key Managers behind one).
     if d.key_manager.client == KmClient::Thrift
         && (kms > 1 || d.key_manager.load_balancer.is_some())
     {
@@ -31,6 +33,8 @@ fn check_key_managers(d: &Deployment, pr: &mut Problems) {
             "use key_manager.client = \"ws\" (WSClient, as the doc recommends for HA), or one key-manager node without a load balancer",
         );
     }
+    // is-as-key-manager.md, Step 5 item 3: API-M reads one IS-KM's embedded LDAP; Step 6 makes HA
+    // nodes as copies, each with its own ApacheDS (embedded-ldap.xml workingDirectory ".").
     if matches!(d.user_store, UserStore::EmbeddedLdap) && kms > 1 {
         pr.push(
             "user_store.type",
@@ -38,6 +42,8 @@ fn check_key_managers(d: &Deployment, pr: &mut Problems) {
             "use user_store.type = \"jdbc\" or an external \"ldap\" shared by all nodes",
         );
     }
+    // encrypting-oauth-keys.md: the keys are encrypted with the primary keystore, on the IS-KM and
+    // API-M alike, so both must hold the same key pair.
     if d.key_manager.encrypt_oauth_keys && d.tls.key_sharing != KeySharing::Deployment {
         pr.push(
             "key_manager.encrypt_oauth_keys",

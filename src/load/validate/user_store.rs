@@ -28,7 +28,7 @@ pub(super) fn warnings(d: &Deployment) -> Vec<String> {
     // configuring-primary-user-stores.md (note before "Configuring an external LDAP or Active
     // Directory user store"): with ldaps, the server's certificate must be in the product's
     // client-truststore; Carbon sets it as the JVM trust store, which the JNDI LDAP client
-    // uses (audit B section 4).
+    // uses (wso2/carbon-kernel@v4.4.35 CarbonServerManager.java l.450-452).
     if l.is_ldaps() && d.tls.extra_trusted.is_empty() {
         w.push(format!(
             "user_store.url `{}` uses ldaps but tls.extra_trusted is empty: every node's \
@@ -145,8 +145,8 @@ fn external_ldap(u: &profile::UserStore, env: &Env, pr: &mut Problems) -> Extern
 /// A generic directory's schema by default: `inetOrgPerson` users named by `uid` and
 /// `groupOfNames` groups named by `cn` with `member` DNs. Neither WSO2 class (`identityPerson`
 /// of the IS-KM's embedded LDAP, `wso2Person` of read-write-ldap-user-store.md's sample) is
-/// in a stock OpenLDAP, 389 DS or AD schema (audit B section 4). The filters follow the
-/// classes and attributes unless given, since the docs want `UserNameAttribute` and
+/// in a stock OpenLDAP, 389 DS or AD schema (kmgen's default: docs/unsourced-rules.md). The
+/// filters follow the classes and attributes unless given, since the docs want `UserNameAttribute` and
 /// `UserNameSearchFilter` to name the same attribute (configuring-primary-user-stores.md,
 /// Read-only mode step 4).
 fn schema(u: &profile::UserStore, pr: &mut Problems) -> LdapSchema {

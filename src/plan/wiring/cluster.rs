@@ -9,6 +9,7 @@ use crate::topology::ports::{self};
 pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
     let enabled = ports::clustered(d, n);
     if !enabled {
+        // The stock clustering block of both packs (product-apim@v2.6.0 and carbon-kernel@v4.4.35 axis2.xml).
         return Clustering {
             enabled,
             membership_scheme: "multicast",
@@ -21,6 +22,8 @@ pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
         };
     }
     // Step 2 item 7: every other member at its own localMemberPort.
+    // (Steps 1 and 2 item 7 list the manager and the workers; leaving the node itself out is
+    // kmgen's, see docs/unsourced-rules.md.)
     let members = d
         .nodes
         .iter()
@@ -37,6 +40,7 @@ pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
         enabled,
         membership_scheme: "wka",
         domain: domain(d),
+        // Step 1 item 4: the node's own address.
         local_member_host: n.host.to_string(),
         local_member_port: n.hazelcast_port,
         sub_domain: if manager { "mgt" } else { "worker" },
@@ -58,6 +62,8 @@ pub(crate) fn domain(d: &Deployment) -> String {
 }
 
 /// The load balancer in front of a node's management port (9443 + offset), if any.
+/// proxy-server-and-load-balancer.md, Step 2: Key Manager and Publisher/Store upstreams on 9443;
+/// distributed-setup.md, Step 6.3 item 1.2: the traffic managers' load balancer on 9443.
 pub(crate) fn management_load_balancer<'a>(d: &'a Deployment, n: &Node) -> Option<&'a Endpoint> {
     match n.role {
         Role::KeyManager => d.key_manager.load_balancer.as_ref(),
@@ -72,6 +78,7 @@ pub(crate) fn management_load_balancer<'a>(d: &'a Deployment, n: &Node) -> Optio
 pub(crate) fn proxy(d: &Deployment, n: &Node) -> Proxy {
     Proxy {
         https: management_load_balancer(d, n).map(|lb| lb.port),
+        // No load balancer forwards plain HTTP to 9763 (load_balancers.rs), so no HTTP proxyPort.
         http: None,
     }
 }

@@ -7,6 +7,8 @@ pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
         let (driver, validation_query) = driver(d.database.db_type());
         DataSource {
             name,
+            // installing-and-configuring-databases.md, step 10 (API-M) and
+            // databases-for-is-as-key-manager.md, step 7 (IS-KM): the same names in both products.
             jndi: match name {
                 "WSO2AM_DB" => "jdbc/WSO2AM_DB",
                 "WSO2UM_DB" => "jdbc/WSO2UM_DB",
@@ -49,6 +51,9 @@ pub(crate) fn databases(d: &Deployment, role: Role) -> Databases {
 }
 
 /// JDBC driver class and validation query per database type.
+/// MySQL: installing-and-configuring-databases.md (com.mysql.jdbc.Driver, SELECT 1); PostgreSQL:
+/// wso2/product-apim@v2.6.0:modules/integration/tests-integration/tests-backend/src/test/resources/artifacts/AM/configFiles/tokengenerationpgsql/master-datasources.xml;
+/// H2: the stock file; SQL Server and Oracle: docs/unsourced-rules.md.
 pub fn driver(t: crate::model::DbType) -> (&'static str, &'static str) {
     use crate::model::DbType::*;
     match t {

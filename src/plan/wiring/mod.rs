@@ -55,6 +55,7 @@ pub fn view(
             username: d.admin.username.clone(),
             password: d.admin.password.clone(),
         },
+        // Each port is the stock default plus the node's carbon.xml Ports/Offset (see `ports::at`).
         ports: Ports {
             mgt_https: at(ports::MGT_HTTPS, n),
             mgt_http: at(ports::MGT_HTTP, n),
@@ -89,7 +90,10 @@ pub fn view(
         },
         db: datasources::databases(d, n.role),
         registry: Registry {
+            // installing-and-configuring-databases.md step 12 mounts WSO2REG_DB on the API-M
+            // nodes; the traffic manager runs registry_TM.xml (distributed-setup.md, Step 6.5 item 1).
             mount: n.role != Role::TrafficManager,
+            // installing-and-configuring-databases.md step 12: `<username>@<JDBC URL of the registry DB>`.
             cache_id: format!("{}@{}", d.database.reg.username, d.database.reg.url),
             config_target: CONFIG_TARGET,
         },
@@ -98,13 +102,18 @@ pub fn view(
         proxy: cluster::proxy(d, n),
         apim: api_manager::api_manager(d, n),
         identity: Identity {
+            // is-as-key-manager.md, Step 4 item 4 (IS-KM) and Step 5 item 4 (API-M): jdbc/WSO2AM_DB.
             datasource: "jdbc/WSO2AM_DB",
+            // encrypting-oauth-keys.md, step 2 (its tip: on the IS-KM and API-M alike).
             token_persistence_processor: if d.key_manager.encrypt_oauth_keys {
                 ENCRYPTING_TOKEN_PROCESSOR
             } else {
                 PLAIN_TOKEN_PROCESSOR
             },
+            // wso2/product-apim@v2.6.0:modules/distribution/product/pom.xml antrun
+            // `modify-persist-access-token-alias` sets it on API-M; IS 5.7.0 keeps it commented.
             persist_access_token_alias: (product == Product::Apim).then_some("true"),
+            // wso2/product-is@v5.7.0:modules/distribution/pom.xml l.198 turns it on for IS only.
             ask_password_admin_ui: product == Product::IsKm,
             id_token_issuer: match product {
                 // The API-M build writes a literal issuer into the framework file
@@ -139,6 +148,8 @@ fn is(role: Role) -> Is {
     }
 }
 
+/// The IS-KM that URLs name when no load balancer fronts the Key Managers: validation allows
+/// several only behind a load balancer, and Thrift or the embedded LDAP only with one.
 pub(crate) fn first_km(d: &Deployment) -> &Node {
     d.key_managers()
         .next()
@@ -146,6 +157,8 @@ pub(crate) fn first_km(d: &Deployment) -> &Node {
 }
 
 /// `https://<IS-KM or its load balancer>/services/`: AuthManager and APIKeyValidator.
+/// is-as-key-manager.md, Step 5 item 1, and distributed-setup.md, Steps 6.3, 6.4 and 6.6: the
+/// IS-KM's host, or the Key Manager load balancer's when several IS-KM nodes sit behind one.
 pub fn key_manager_services_url(d: &Deployment) -> String {
     match &d.key_manager.load_balancer {
         Some(lb) => lb_services_url(lb),
@@ -153,6 +166,8 @@ pub fn key_manager_services_url(d: &Deployment) -> String {
     }
 }
 
+/// The admin services of a node: distributed-setup.md, Step 6, `https://<host>:9443/services/`
+/// with the node's offset applied.
 pub(crate) fn services_url(n: &Node) -> String {
     format!("https://{}:{}/services/", n.host, at(ports::MGT_HTTPS, n))
 }

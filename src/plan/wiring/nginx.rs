@@ -22,6 +22,7 @@ pub fn nginx_view(d: &Deployment, lb: &LoadBalancerPlan) -> LoadBalancerView {
                 tls: r.scheme == "https",
                 websocket: r.scheme == "ws",
                 backend_scheme: if r.scheme == "https" { "https" } else { "http" },
+                // proxy-server-and-load-balancer.md, Step 2: `proxy_pass https://` to 9443 and 8243.
                 backend_tls: r.scheme == "https",
                 upstream: format!("{}_{}_{}", d.name, lb.id, r.listen).replace('-', "_"),
                 sticky,

@@ -6,6 +6,8 @@ use crate::plan::view::*;
 use crate::topology::ports::{self, at};
 
 /// The traffic managers a node publishes throttling events to.
+/// Single node: its own (stock); active-active-deployment.md, Step 6: both all-in-one nodes;
+/// distributed-setup.md, Steps 6.3 item 1.2 and 6.6 item 4: every traffic manager.
 pub(crate) fn traffic_managers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a Node> {
     match d.pattern {
         Pattern::HybridSingleNode => vec![n],
@@ -15,6 +17,8 @@ pub(crate) fn traffic_managers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a No
 }
 
 /// `{tcp://a:9611},{tcp://b:9611}` (one node: `tcp://a:9611`, as the stock writes it).
+/// distributed-setup.md, Step 6.6 item 4 (HA): the `{...},{...}` form, under
+/// `ThrottlingConfigurations/TrafficManager`, where the stock file has it (carbon-apimgt@v6.4.50 core feature api-manager.xml).
 pub(crate) fn url_group(nodes: &[&Node], scheme: &str, port: Port) -> String {
     let urls: Vec<String> = nodes
         .iter()
@@ -85,6 +89,8 @@ pub(crate) fn amqp_url(user_info: &str, tms: &[&Node], client_id: &str, vhost: &
 /// The brokers a node connects to for throttling decisions and notifications: every
 /// traffic manager, the node's own first when it is one (an all-in-one node). One rule for
 /// api-manager.xml and jndi.properties.
+/// The own broker first is the stock URL's (`tcp://${carbon.local.ip}:${jms.port}`); the others
+/// are failover (distributed-setup.md, Step 6.6 item 4.2).
 fn brokers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a Node> {
     let mut tms = traffic_managers(d, n);
     tms.sort_by_key(|t| t.name != n.name);
@@ -97,6 +103,8 @@ fn credentials(d: &Deployment) -> String {
 
 pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
     let tms = traffic_managers(d, n);
+    // The traffic manager receives on its own ports and the IS-KM publishes nothing: both keep
+    // the stock URL groups.
     let (receiver, auth) = if n.role == Role::KeyManager || n.role == Role::TrafficManager {
         (STOCK_RECEIVER_URL.to_string(), STOCK_AUTH_URL.to_string())
     } else {
@@ -105,8 +113,15 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
             url_group(&tms, "ssl", ports::TM_SSL),
         )
     };
+    // distributed-setup.md, Step 6.6 item 4.1 (gateway: true) and Step 6.4 item 2 (Store: false).
+    // WRONG for the Publisher: Step 6.3 item 1.2 and the stock have true, and the Admin portal's
+    // block conditions and key templates are published only then (docs/rules.md, "Known wrong").
     let publishes = n.role.is_gateway();
+    // distributed-setup.md, Step 6.3 item 1.2 (Publisher) and the Step 6.6 item 4.1 warning
+    // (gateway: false); the IS-KM's stock is false.
     let deploys_policies = matches!(n.role, Role::AllInOne | Role::Publisher);
+    // distributed-setup.md, Step 6.3 item 1.2: the traffic manager, or its load balancer with
+    // several; an all-in-one node deploys to its own traffic manager.
     let policy_deployer_url = match n.role {
         Role::AllInOne => services_url(n),
         Role::Publisher => match &d.tm_load_balancer {
@@ -118,6 +133,8 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
         },
         _ => STOCK_SERVICES_URL.to_string(),
     };
+    // distributed-setup.md, Step 6.6 item 4.2: the gateways subscribe to the traffic managers'
+    // brokers; the other roles keep the stock factory (their JMSConnectionDetails are off).
     let jms_topic_connection_factory = Secret::new(if n.role.is_gateway() {
         amqp_url(&credentials(d), &brokers(d, n), "clientid", "carbon")
     } else {
@@ -129,6 +146,8 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
         data_publisher_enabled: publishes,
         policy_deployer_enabled: deploys_policies,
         policy_deployer_url,
+        // distributed-setup.md, Steps 6.3 item 1.2 and 6.4 item 2: false on Publisher and Store;
+        // only the gateway component reads them (APIHandlerServiceComponent, JMSListenerComponent).
         block_condition_enabled: publishes,
         jms_enabled: publishes,
         jms_topic_connection_factory,
@@ -137,6 +156,8 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
 
 /// `jndi.properties` of the nodes that publish notifications (all-in-one, Publisher): the
 /// same brokers, in the same order, as the node's api-manager.xml.
+/// distributed-setup.md, Step 6.3 item 2 (Publisher, with the broker credentials of user-mgt.xml);
+/// the traffic manager's JMS event publishers read this file too (docs/rules.md, "Known wrong").
 pub(crate) fn jndi(d: &Deployment, n: &Node) -> Jndi {
     let tms = brokers(d, n);
     let tms = if tms.is_empty() { vec![n] } else { tms };

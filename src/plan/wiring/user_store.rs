@@ -2,13 +2,15 @@
 //!
 //! One `<UserStoreManager>` for the whole deployment: API-M and IS-KM share WSO2UM_DB (JDBC)
 //! or read one directory (LDAP), so a value that differs between the packs splits the users
-//! (audit B section 2). Only the embedded LDAP's URL differs per node.
+//! (is-as-key-manager.md, Step 4 and Step 5 item 4 notes: "the same configuration" in both
+//! products). Only the embedded LDAP's URL differs per node.
 use super::stock::*;
 use super::*;
 use crate::model::{self, Deployment, LdapSchema, Node, Role, Secret};
 use crate::plan::view::*;
 use crate::topology::ports::{self, at};
 
+// configuring-primary-user-stores.md, "Read-only mode" and the read-write sample: the two classes.
 const READ_WRITE: &str = "org.wso2.carbon.user.core.ldap.ReadWriteLDAPUserStoreManager";
 const READ_ONLY: &str = "org.wso2.carbon.user.core.ldap.ReadOnlyLDAPUserStoreManager";
 
@@ -23,6 +25,7 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
             let km = first_km(d);
             let own = n.role == Role::KeyManager;
             // The IS-KM reaches its own LDAP locally; API-M nodes at 10389 + the IS-KM offset.
+            // is-as-key-manager.md, Step 5 item 3: ldap://<IS host>:10389, plus the IS offset.
             let url = if own {
                 STOCK_LDAP_URL.to_string()
             } else {
@@ -30,6 +33,8 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
             };
             UserStore {
                 kind: "embedded-ldap",
+                // kmgen's choice: the ApacheDS runs only where it is the user store (see
+                // docs/unsourced-rules.md).
                 embedded_ldap_enabled: own,
                 ldap: Some(embedded_ldap(url)),
             }
