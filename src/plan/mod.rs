@@ -182,10 +182,15 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
             (template, format!("repository/conf/{f}"))
         })
         .collect();
-    // distributed-setup.md, Step 6.3 item 2 (Publisher; an all-in-one node has its admin app too).
-    // WRONG by omission for the traffic manager: its JMS event publishers read this file
-    // (docs/rules.md, "Known wrong").
-    if matches!(n.role, Role::AllInOne | Role::Publisher) {
+    // distributed-setup.md, Step 6.3 item 2 (Publisher; an all-in-one node has its admin app
+    // too, and is its own traffic manager). The traffic manager's JMS event publishers
+    // (carbon-apimgt@v6.4.50 throttling feature: jmsEventPublisher, blockingEventJMSPublisher,
+    // keyTemplateEventPublisher) read it too, and its broker checks the admin credentials
+    // against the user store (Step 6.3 item 2 note: change them with the admin password).
+    if matches!(
+        n.role,
+        Role::AllInOne | Role::Publisher | Role::TrafficManager
+    ) {
         configs.push((
             TemplateId::ApimJndi,
             "repository/conf/jndi.properties".into(),

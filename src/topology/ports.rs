@@ -11,6 +11,9 @@ pub const THRIFT: Port = Port::stock(10397);
 pub const TM_BINARY: Port = Port::stock(9611);
 pub const TM_SSL: Port = Port::stock(9711);
 pub const JMS: Port = Port::stock(5672);
+// The broker's AMQP SSL listener (broker.xml `transports/amqp/sslConnection` port 8672,
+// wso2/carbon-business-messaging@v3.2.44 andes server feature conf/broker.xml).
+pub const JMS_SSL: Port = Port::stock(8672);
 pub const WEBSOCKET: Port = Port::stock(9099);
 // The stock SecureWebSocketInboundEndpoint.xml `inbound.ws.port` (wso2/product-apim@v2.6.0).
 pub const SECURE_WEBSOCKET: Port = Port::stock(8099);
@@ -26,7 +29,7 @@ pub const HAZELCAST: Port = Port::stock(4000);
 pub const HAZELCAST_LABEL: &str = "Hazelcast";
 
 /// Every default port the offset moves, as listings name it: the ports a node's files carry.
-pub const OFFSET_PORTS: [(&str, Port); 13] = [
+pub const OFFSET_PORTS: [(&str, Port); 14] = [
     ("management HTTPS", MGT_HTTPS),
     ("management HTTP", MGT_HTTP),
     ("JMX RMI registry", JMX_RMI_REGISTRY),
@@ -38,6 +41,7 @@ pub const OFFSET_PORTS: [(&str, Port); 13] = [
     ("traffic manager binary", TM_BINARY),
     ("traffic manager SSL", TM_SSL),
     ("JMS", JMS),
+    ("JMS SSL", JMS_SSL),
     ("Thrift", THRIFT),
     ("embedded LDAP", LDAP),
 ];
@@ -86,14 +90,23 @@ pub fn clustered(d: &Deployment, node: &Node) -> bool {
 /// Every port a node listens on, with a label, after its offset.
 pub fn listening(d: &Deployment, n: &Node) -> Vec<(&'static str, Port)> {
     // Every node: Tomcat and JMX (StartRMIServer true, carbon-kernel@v4.4.35 repository/conf/etc/jmx.xml).
-    // Incomplete: the broker's AMQP SSL port (8672) is missing, and the default and gateway-worker
-    // profiles also run the broker (the default profile the data receiver too) on gateway roles (docs/rules.md).
     let mut defaults = vec![MGT_HTTPS, MGT_HTTP, JMX_RMI_REGISTRY, JMX_RMI_SERVER];
     if n.role.is_gateway() {
         defaults.extend([NIO_HTTPS, NIO_HTTP, WEBSOCKET, SECURE_WEBSOCKET]);
     }
-    if matches!(n.role, Role::AllInOne | Role::TrafficManager) {
-        defaults.extend([TM_BINARY, TM_SSL, JMS]);
+    // wso2/product-apim@v2.6.0:modules/p2-profile/product/pom.xml: the default profile
+    // (all-in-one, gateway, gateway manager) installs the data receiver (l.811) and the
+    // broker (l.1192), gateway-worker the broker (l.1336), traffic-manager both (l.3106,
+    // l.3303); api-publisher and api-store neither.
+    let default_profile = matches!(
+        n.role,
+        Role::AllInOne | Role::Gateway | Role::GatewayManager
+    );
+    if default_profile || n.role == Role::TrafficManager {
+        defaults.extend([TM_BINARY, TM_SSL]);
+    }
+    if default_profile || matches!(n.role, Role::TrafficManager | Role::GatewayWorker) {
+        defaults.extend([JMS, JMS_SSL]);
     }
     // The Thrift server only with EnableThriftServer; the ApacheDS only where it is the store.
     if n.role == Role::KeyManager {

@@ -226,3 +226,62 @@ fn an_admin_name_with_a_colon_is_refused() {
     assert!(report.contains("admin.username"), "{report}");
     assert!(report.contains("`:`"), "{report}");
 }
+
+#[test]
+fn the_publisher_publishes_throttling_events_and_the_traffic_manager_has_jndi() {
+    let p = distributed_ha();
+    let role = |r: kmgen::model::Role| p.nodes.iter().find(|n| n.role == r).unwrap();
+    let publisher = role(kmgen::model::Role::Publisher);
+    let am = xml(&p, &publisher.name, "repository/conf/api-manager.xml");
+    // distributed-setup.md, Step 6.3 item 2: block conditions and key templates reach the
+    // traffic managers only with the Publisher's data publisher on.
+    assert_eq!(
+        text(
+            &am,
+            "APIManager/ThrottlingConfigurations/DataPublisher/Enabled"
+        ),
+        "true"
+    );
+    let store = role(kmgen::model::Role::Store);
+    let am = xml(&p, &store.name, "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(
+            &am,
+            "APIManager/ThrottlingConfigurations/DataPublisher/Enabled"
+        ),
+        "false"
+    );
+    // The traffic manager's JMS event publishers read jndi.properties: its own broker, the
+    // profile's admin credentials.
+    let tm = role(kmgen::model::Role::TrafficManager);
+    let jndi = file(&p, &tm.name, "repository/conf/jndi.properties");
+    let topic = jndi
+        .lines()
+        .find_map(|l| l.strip_prefix("connectionfactory.TopicConnectionFactory = "))
+        .unwrap();
+    assert_eq!(brokers(topic), [format!("tcp://{}:5672", tm.host)]);
+    assert!(!topic.contains("admin:admin@"), "{topic}");
+}
+
+#[test]
+fn every_node_lists_the_ports_its_profile_opens() {
+    let p = distributed_ha();
+    let ports = |r: kmgen::model::Role| -> Vec<&'static str> {
+        let n = p.nodes.iter().find(|n| n.role == r).unwrap();
+        n.ports.iter().map(|(label, _)| *label).collect()
+    };
+    use kmgen::model::Role::*;
+    for r in [GatewayManager, TrafficManager] {
+        for label in [
+            "JMS",
+            "JMS SSL",
+            "traffic manager binary",
+            "traffic manager SSL",
+        ] {
+            assert!(ports(r).contains(&label), "{r:?} lacks {label}");
+        }
+    }
+    assert!(ports(GatewayWorker).contains(&"JMS"));
+    assert!(!ports(GatewayWorker).contains(&"traffic manager binary"));
+    assert!(!ports(Publisher).contains(&"JMS"));
+}

@@ -92,6 +92,12 @@ pub(crate) fn amqp_url(user_info: &str, tms: &[&Node], client_id: &str, vhost: &
 /// The own broker first is the stock URL's (`tcp://${carbon.local.ip}:${jms.port}`); the others
 /// are failover (distributed-setup.md, Step 6.6 item 4.2).
 fn brokers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a Node> {
+    // A traffic manager's own event publishers (jmsEventPublisher, blockingEventJMSPublisher,
+    // keyTemplateEventPublisher of the carbon-apimgt throttling feature) publish to its own
+    // broker through jndi.properties.
+    if n.role == Role::TrafficManager {
+        return vec![n];
+    }
     let mut tms = traffic_managers(d, n);
     tms.sort_by_key(|t| t.name != n.name);
     tms
@@ -113,10 +119,12 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
             url_group(&tms, "ssl", ports::TM_SSL),
         )
     };
-    // distributed-setup.md, Step 6.6 item 4.1 (gateway: true) and Step 6.4 item 2 (Store: false).
-    // WRONG for the Publisher: Step 6.3 item 1.2 and the stock have true, and the Admin portal's
-    // block conditions and key templates are published only then (docs/rules.md, "Known wrong").
+    // distributed-setup.md, Step 6.6 item 4.1 (gateway: true), Step 6.3 item 2 (Publisher: true:
+    // the Admin portal's block conditions and key templates are published only then,
+    // carbon-apimgt@v6.4.50 APIProviderImpl.publishBlockingEvent / publishKeyTemplateEvent) and
+    // Step 6.4 item 2 (Store: false).
     let publishes = n.role.is_gateway();
+    let data_publisher_enabled = publishes || n.role == Role::Publisher;
     // distributed-setup.md, Step 6.3 item 1.2 (Publisher) and the Step 6.6 item 4.1 warning
     // (gateway: false); the IS-KM's stock is false.
     let deploys_policies = matches!(n.role, Role::AllInOne | Role::Publisher);
@@ -143,7 +151,7 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
     Throttling {
         receiver_url_group: receiver,
         auth_url_group: auth,
-        data_publisher_enabled: publishes,
+        data_publisher_enabled,
         policy_deployer_enabled: deploys_policies,
         policy_deployer_url,
         // distributed-setup.md, Steps 6.3 item 1.2 and 6.4 item 2: false on Publisher and Store;
