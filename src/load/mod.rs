@@ -2,6 +2,7 @@
 //! problem becomes one report (`LoadError::Profile`), with its key path, line and fix.
 mod net;
 pub mod profile;
+pub mod read;
 pub mod validate;
 
 use crate::diagnostic::{report_parse_error, report_problems};
@@ -72,7 +73,7 @@ fn input_files(p: &profile::Profile, base: &Path) -> Vec<PathBuf> {
 
 /// Reads, parses and validates a profile; every problem becomes one `LoadError::Profile` report.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let source = read::read_regular_text(path, read::MAX_INPUT_BYTES).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;

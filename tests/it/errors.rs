@@ -82,6 +82,7 @@ cases! {
     bad_host => "bad-host",
     bad_is_km_version => "bad-is-km-version",
     database_user_two_passwords => "database-user-two-passwords",
+    device_as_input => "device-as-input",
     duplicate_key => "duplicate-key",
     duplicate_node_names => "duplicate-node-names",
     embedded_ldap_two_key_managers => "embedded-ldap-two-key-managers",

@@ -7,6 +7,7 @@ mod errors;
 mod fidelity;
 mod fuzz;
 mod golden;
+mod inputs;
 mod nginx;
 mod pack_files;
 mod pki;

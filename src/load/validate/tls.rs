@@ -2,7 +2,7 @@
 use super::env::Env;
 use super::secrets::secret;
 use crate::diagnostic::Problems;
-use crate::load::{net, profile};
+use crate::load::{net, profile, read};
 use crate::model::{self, ExtraTrusted};
 
 pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model::Tls {
@@ -59,13 +59,17 @@ pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model
 /// The certificates of one `extra_trusted` PEM file (relative to the profile).
 fn extra_trusted(key: &str, file: &str, env: &Env, pr: &mut Problems) -> Option<ExtraTrusted> {
     let path = env.base_dir.join(file);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read::read_regular(&path, read::MAX_INPUT_BYTES) {
         Ok(bytes) => bytes,
         Err(e) => {
             pr.push(
                 key,
                 format!("cannot read `{}`: {e}", path.display()),
-                "give the path of a PEM certificate file, relative to the profile",
+                if e.kind() == std::io::ErrorKind::InvalidInput {
+                    "give a regular PEM certificate file of at most 1 MiB, relative to the profile"
+                } else {
+                    "give the path of a PEM certificate file, relative to the profile"
+                },
             );
             return None;
         }
