@@ -73,10 +73,11 @@ fn input_files(p: &profile::Profile, base: &Path) -> Vec<PathBuf> {
 
 /// Reads, parses and validates a profile; every problem becomes one `LoadError::Profile` report.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let source = read::read_regular_text(path, read::MAX_INPUT_BYTES).map_err(|source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source =
+        read::read_regular_text(path, read::MAX_INPUT_BYTES).map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let file = path.display().to_string();
     let profile: profile::Profile = toml::from_str(&source)
         .map_err(|e| LoadError::Profile(report_parse_error(&file, &source, &e)))?;

@@ -108,7 +108,10 @@ mod tests {
         let e = read_regular(&small, 6).unwrap_err();
         assert_eq!(e.to_string(), "it is larger than 6 bytes");
         let e = read_regular(Path::new("/dev/zero"), MAX_INPUT_BYTES).unwrap_err();
-        assert_eq!(e.to_string(), "it is a character device, not a regular file");
+        assert_eq!(
+            e.to_string(),
+            "it is a character device, not a regular file"
+        );
         let e = read_regular(&dir, MAX_INPUT_BYTES).unwrap_err();
         assert_eq!(e.to_string(), "it is a folder, not a regular file");
         let big = dir.join("big");

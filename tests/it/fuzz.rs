@@ -463,7 +463,14 @@ fn report_paths(report: &str) -> Vec<String> {
     report
         .lines()
         .filter_map(|l| l.strip_prefix("  × "))
-        .filter_map(|l| l.split_once(": ").map(|(p, _)| p.to_string()))
+        // A message that starts with a word too long for the line is wrapped right after
+        // the path (`  × tls.key_alias:`).
+        .filter_map(|l| {
+            l.split_once(": ")
+                .map(|(p, _)| p)
+                .or_else(|| l.strip_suffix(':'))
+                .map(str::to_string)
+        })
         .collect()
 }
 

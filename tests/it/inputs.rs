@@ -109,7 +109,9 @@ fn huge_files_are_refused() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("tls.extra_trusted[0]: cannot read `certs/extra.pem`: it is larger than 1 MiB"),
+        stderr.contains(
+            "tls.extra_trusted[0]: cannot read `certs/extra.pem`: it is larger than 1 MiB"
+        ),
         "{stderr}"
     );
     huge("big.toml");
@@ -124,5 +126,33 @@ fn huge_files_are_refused() {
     assert!(
         stderr.starts_with("error: cannot read `/dev/zero`: it is a character device"),
         "{stderr}"
+    );
+}
+
+/// `check` passed a 70,000-character key alias that the JKS encoder then refused ("string too
+/// long") with no key path.
+#[test]
+fn a_huge_key_alias_fails_check_with_its_key() {
+    let dir = Scratch::new("inputs");
+    let alias = "k".repeat(70_000);
+    dir.write(
+        "profile.toml",
+        &PROFILE
+            .replace(
+                "keystore_password = { file = \"secrets/keystore.txt\" }",
+                &format!("key_alias = \"{alias}\""),
+            )
+            .replace("extra_trusted = [\"certs/extra.pem\"]\n", ""),
+    );
+    let r = Kmgen::new()
+        .current_dir(&dir)
+        .args(["check", "profile.toml"])
+        .run()
+        .failure(1);
+    assert!(
+        r.stderr
+            .contains("× tls.key_alias: is 70000 characters long"),
+        "{}",
+        &r.stderr[..500]
     );
 }

@@ -4,6 +4,18 @@ use crate::diagnostic::Problems;
 use crate::load::profile;
 use crate::model::{Endpoint, Host, Port};
 
+/// A value as a message quotes it: whole up to 60 characters, else its start and length
+/// (a 70,000-character value would make the message unreadable).
+pub(super) fn quoted(v: &str) -> String {
+    const MAX: usize = 60;
+    if v.chars().count() <= MAX {
+        format!("`{v}`")
+    } else {
+        let start: String = v.chars().take(MAX - 20).collect();
+        format!("`{start}…` ({} characters)", v.chars().count())
+    }
+}
+
 pub(super) fn non_empty(v: &str, key: &str, example: &str, pr: &mut Problems) -> String {
     if v.trim().is_empty() {
         pr.push(key, "is empty", format!("set {key} to {example}"));
