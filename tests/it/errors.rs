@@ -81,6 +81,8 @@ cases! {
     apim_version_update => "apim-version-update",
     bad_host => "bad-host",
     bad_is_km_version => "bad-is-km-version",
+    blank_database_user => "blank-database-user",
+    control_characters => "control-characters",
     database_user_two_passwords => "database-user-two-passwords",
     device_as_input => "device-as-input",
     duplicate_key => "duplicate-key",
@@ -134,6 +136,7 @@ cases! {
     unknown_role => "unknown-role",
     unknown_secret_source => "unknown-secret-source",
     unknown_tls_format => "unknown-tls-format",
+    unreachable_hosts => "unreachable-hosts",
     user_store_url_with_jdbc => "user-store-url-with-jdbc",
     validity_days_zero => "validity-days-zero",
 }

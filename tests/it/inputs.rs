@@ -156,3 +156,172 @@ fn a_huge_key_alias_fails_check_with_its_key() {
         &r.stderr[..500]
     );
 }
+
+/// Everything on IPv6: nodes, load balancers and the database. Every URL and `host:port`
+/// kmgen writes brackets the address (nginx refused `server 2001:db8::5:9443`, JDBC URLs
+/// pointed nowhere), nginx accepts the load balancer configurations, and the README's shell
+/// commands quote a user name with a space and a quote.
+const IPV6: &str = r#"[deployment]
+name = "acme-v6"
+pattern = "hybrid-active-active"
+
+[tls]
+keystore_password = "ks-secret-1"
+truststore_password = "ts-secret-1"
+public_roots = false
+
+[database]
+type = "mysql"
+host = "2001:DB8::10"
+
+[database.am]
+username = "o'neil apim"
+password = "db-secret-1"
+
+[database.um]
+username = "o'neil apim"
+password = "db-secret-1"
+
+[database.reg]
+username = "o'neil apim"
+password = "db-secret-1"
+
+[key_manager]
+load_balancer = { host = "2001:db8::100" }
+
+[gateway]
+hazelcast = true
+load_balancer = { host = "[2001:db8::200]" }
+
+[[node]]
+name = "km-1"
+role = "key-manager"
+host = "2001:db8::1"
+
+[[node]]
+name = "km-2"
+role = "key-manager"
+host = "2001:db8::2"
+
+[[node]]
+name = "apim-1"
+role = "all-in-one"
+host = "2001:db8::3"
+
+[[node]]
+name = "apim-2"
+role = "all-in-one"
+host = "2001:db8::4"
+"#;
+
+#[test]
+fn ipv6_hosts_are_bracketed_wherever_a_port_or_url_follows() {
+    let dir = Scratch::new("inputs-ipv6");
+    dir.write("profile.toml", IPV6);
+    let bundle = crate::golden::golden_build(&dir, "profile.toml");
+    let mut checked = 0;
+    for (path, bytes) in crate::support::tree(&bundle) {
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        for bare in ["://2001:", "@//2001:", "server 2001:", " 2001:db8::10:3306"] {
+            assert!(!text.contains(bare), "{path}: `{bare}` without brackets");
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} text files");
+    let read = |p: &str| fs::read_to_string(bundle.join(p)).unwrap();
+    let ds = read("nodes/apim-1/repository/conf/datasources/master-datasources.xml");
+    assert!(ds.contains("jdbc:mysql://[2001:db8::10]:3306/"), "{ds}");
+    let carbon = read("nodes/km-1/repository/conf/carbon.xml");
+    assert!(
+        carbon.contains("<HostName>[2001:db8::100]</HostName>"),
+        "{carbon}"
+    );
+    let apim = read("nodes/apim-1/repository/conf/api-manager.xml");
+    assert!(
+        apim.contains("https://[2001:db8::100]:443/services/"),
+        "{apim}"
+    );
+    assert!(apim.contains("https://[2001:db8::200]:443"), "{apim}");
+    let nginx = read("load-balancer/lb-km.conf");
+    assert!(nginx.contains("server [2001:db8::1]:9443;"), "{nginx}");
+    assert!(nginx.contains("listen [::]:443 ssl;"), "{nginx}");
+    nginx_accepts(&bundle, &["lb-km", "lb-gateway"]);
+
+    // The README's table step runs as written: the shell hands mysql the user name whole.
+    let readme = read("README.md");
+    let step = readme
+        .lines()
+        .find(|l| l.contains("WSO2AM_DB"))
+        .expect("a table step for WSO2AM_DB");
+    let cmd = step.split('`').nth(3).expect("the command in a code span");
+    assert!(cmd.starts_with("mysql -h 2001:db8::10 "), "{cmd}");
+    let args = cmd
+        .split(" < ")
+        .next()
+        .unwrap()
+        .replacen("mysql", "printf '%s\\n'", 1);
+    let out = Command::new("sh").arg("-c").arg(&args).output().unwrap();
+    let words = String::from_utf8(out.stdout).unwrap();
+    assert!(words.lines().any(|w| w == "o'neil apim"), "{cmd}\n{words}");
+}
+
+/// `nginx -t` on the load balancer configurations `ids`, their certificates in place.
+fn nginx_accepts(bundle: &Path, ids: &[&str]) {
+    let dir = Scratch::new("inputs-nginx");
+    let ssl = dir.join("ssl");
+    crate::support::copy_tree(&bundle.join("load-balancer/ssl"), &ssl, &[]);
+    let mut includes = String::new();
+    for id in ids {
+        let text = fs::read_to_string(bundle.join(format!("load-balancer/{id}.conf"))).unwrap();
+        let text = text.replace("/etc/nginx/ssl/acme-v6", &ssl.display().to_string());
+        let conf = dir.write(&format!("{id}.conf"), &text);
+        includes.push_str(&format!("  include {};\n", conf.display()));
+    }
+    let d = dir.display();
+    let main = dir.write(
+        "nginx.conf",
+        &format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n  access_log off;\n{includes}}}\n"
+        ),
+    );
+    let t = Command::new("nginx")
+        .args([
+            "-t",
+            "-p",
+            &d.to_string(),
+            "-c",
+            &main.display().to_string(),
+        ])
+        .output()
+        .expect("nginx runs (apt-get install -y nginx-light)");
+    assert!(
+        t.status.success(),
+        "nginx -t refused the configuration:\n{}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+}
+
+/// SQL Server's JDBC URL takes no IPv6 literal as its server name: it goes into `serverName`.
+#[test]
+fn ipv6_database_hosts_in_every_jdbc_url() {
+    let cases = [
+        ("mysql", "jdbc:mysql://[2001:db8::10]:3306/apimgtdb?autoReconnect=true&useSSL=false"),
+        ("postgresql", "jdbc:postgresql://[2001:db8::10]:5432/apimgtdb"),
+        ("oracle", "jdbc:oracle:thin:@[2001:db8::10]:1521/apimgtdb"),
+        (
+            "mssql",
+            "jdbc:sqlserver://;serverName=2001:db8::10;portNumber=1433;databaseName=apimgtdb;SendStringParametersAsUnicode=false",
+        ),
+    ];
+    for (db, want) in cases {
+        let dir = Scratch::new("inputs-jdbc");
+        let profile = IPV6
+            .replace("type = \"mysql\"", &format!("type = \"{db}\""))
+            .replace("o'neil apim", "apim");
+        dir.write("profile.toml", &profile);
+        let loaded = kmgen::load::load(&dir.join("profile.toml")).expect("valid");
+        assert_eq!(loaded.deployment.database.am.url, want);
+    }
+}

@@ -2,7 +2,7 @@
 //! WSO2REG_DB with their names, users and passwords.
 use super::env::Env;
 use super::secrets::secret;
-use super::values::host;
+use super::values::{host, jdbc_address};
 use crate::diagnostic::Problems;
 use crate::load::profile::{self, DbCredentials};
 use crate::model::{self, DbConnection, DbEngine, DbServer, DbType, Host, Port, Secret};
@@ -35,7 +35,7 @@ pub(super) fn check_database(
     };
     let server = Server {
         t: db.db_type,
-        address: format!("{}:{port}", db.host.as_deref().unwrap_or("")),
+        address: jdbc_address(db.db_type, db.host.as_deref().unwrap_or(""), port),
         env,
     };
     let mut conn = |key, credentials, h2_file, default_name| {

@@ -29,7 +29,7 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
                 connection_url: Some(if own {
                     STOCK_LDAP_URL.to_string()
                 } else {
-                    format!("ldap://{}:{}", km.host, at(ports::LDAP, km))
+                    format!("ldap://{}", km.host.authority(at(ports::LDAP, km)))
                 }),
                 connection_name: Some("uid=admin,ou=system".into()),
                 connection_password: Some(Secret::new("admin".into())),
