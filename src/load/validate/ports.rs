@@ -49,7 +49,7 @@ fn check_load_balancers(d: &Deployment, taken: &Taken, pr: &mut Problems) {
             if let Some(other) = other {
                 pr.push(
                     r.key,
-                    format!("{table} listens on {}:{} ({}), which {other} also uses", lb.host, r.listen, r.what),
+                    format!("{table} listens on {} ({}), which {other} also uses", lb.host.authority(r.listen), r.what),
                     "give each load balancer its own host name, or a port nothing else on that host uses",
                 );
             }
