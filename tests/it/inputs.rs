@@ -325,3 +325,21 @@ fn ipv6_database_hosts_in_every_jdbc_url() {
         assert_eq!(loaded.deployment.database.am.url, want);
     }
 }
+
+/// A 100,000-part dotted key stopped the TOML parser with "recursion limit" and no line.
+#[test]
+fn a_deep_dotted_key_is_reported_at_its_line() {
+    let dir = Scratch::new("inputs");
+    let key = vec!["a"; 100_000].join(".");
+    dir.write(
+        "profile.toml",
+        &PROFILE.replace("[tls]\n", &format!("[tls]\n{key} = 1\n")),
+    );
+    let stderr = check_fails(&dir, "profile.toml");
+    assert!(
+        stderr.starts_with("  × tls: a key of 100000 dotted parts: TOML readers take fewer than 80\n   ╭─[profile.toml:6:1]\n"),
+        "{}",
+        &stderr[..300]
+    );
+    assert!(stderr.ends_with("error: profile.toml has 1 problem; nothing was written\n"));
+}
