@@ -1,7 +1,7 @@
 //! Parse errors (syntax, unknown key, wrong type) in an operator's words, with a help line.
 use super::doc::parse;
 use super::error_path::parse_error_path;
-use super::mask::{is_secret_key, masked};
+use super::mask::{is_secret_key, masked, masked_from_line};
 use super::report::{closing_line, render, ProblemReport};
 use miette::{NamedSource, SourceSpan};
 
@@ -70,7 +70,7 @@ fn deep_key(file: &str, src: &str) -> Option<String> {
         let mut out = render(ProblemReport {
             path,
             message: format!("a key of {parts} dotted parts: TOML readers take fewer than {LIMIT}"),
-            src: NamedSource::new(file, masked(src, None)),
+            src: NamedSource::new(file, masked_from_line(src, start)),
             span: Some(SourceSpan::from(key_at..key_at + key.len())),
             label: "here".into(),
             help: Some(

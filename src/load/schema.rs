@@ -537,4 +537,31 @@ host = "h"
         // No message shows the secret.
         assert!(found.iter().all(|p| !p.message.contains("hunter2")));
     }
+
+    /// The mask shows the values of every key of the schema but the secrets: the two lists
+    /// of `diagnostic::mask` are the schema's leaves.
+    #[test]
+    fn the_mask_lists_are_the_schema() {
+        fn walk(
+            fields: &[Field],
+            prefix: &str,
+            shown: &mut Vec<String>,
+            secrets: &mut Vec<String>,
+        ) {
+            for f in fields {
+                let path = join(prefix, f.key);
+                match f.kind {
+                    Kind::Secret => secrets.push(path),
+                    Kind::Strs => shown.push(format!("{path}[]")),
+                    Kind::Table(sub) => walk(sub, &path, shown, secrets),
+                    Kind::Tables(sub) => walk(sub, &format!("{path}[]"), shown, secrets),
+                    Kind::Str | Kind::Enum(_) | Kind::Int(..) | Kind::Bool => shown.push(path),
+                }
+            }
+        }
+        let (mut shown, mut secrets) = (Vec::new(), Vec::new());
+        walk(PROFILE, "", &mut shown, &mut secrets);
+        assert_eq!(shown, crate::diagnostic::SHOWN);
+        assert_eq!(secrets, crate::diagnostic::SECRETS);
+    }
 }

@@ -5,9 +5,14 @@ use crate::load::profile;
 use crate::model::{DbType, Endpoint, Host, Port};
 
 /// A value as a message quotes it: whole up to 60 characters, else its start and length
-/// (a 70,000-character value would make the message unreadable).
+/// (a 70,000-character value would make the message unreadable), and never what comes
+/// before a `@` (`user:password@host` typed where a host or URL belongs).
 pub(super) fn quoted(v: &str) -> String {
     const MAX: usize = 60;
+    let v = match v.rsplit_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => v.to_string(),
+    };
     if v.chars().count() <= MAX {
         format!("`{v}`")
     } else {
@@ -81,7 +86,7 @@ pub(super) fn host(h: &str, key: &str, pr: &mut Problems) -> Host {
     let Some(host) = Host::parse(h) else {
         pr.push(
             key,
-            format!("`{h}` is not a valid host name or IP address"),
+            format!("{} is not a valid host name or IP address", quoted(h)),
             "use a DNS name (letters, digits, dashes, dots) or an IPv4/IPv6 address",
         );
         return Host::unchecked(&h.to_ascii_lowercase());
@@ -89,7 +94,7 @@ pub(super) fn host(h: &str, key: &str, pr: &mut Problems) -> Host {
     if let Some(why) = host.unreachable() {
         pr.push(
             key,
-            format!("`{h}` is {why}: other nodes cannot reach it"),
+            format!("{} is {why}: other nodes cannot reach it", quoted(h)),
             "use the DNS name or IP address that the other nodes use to reach this one",
         );
     }
