@@ -53,6 +53,11 @@ impl Error {
                 "keep the profile and its secret files outside OUT/<deployment.name>/ (a rebuild replaces that folder), or choose another -o"
                     .into(),
             ),
+            Error::Load(crate::load::LoadError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::InvalidInput =>
+            {
+                Some("give the profile as a regular TOML file of at most 1 MiB".into())
+            }
             _ => None,
         }
     }

@@ -105,7 +105,7 @@ fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
     }
     for (i, extra) in d.tls.extra_trusted.iter().enumerate() {
         for (j, der) in extra.certificates.iter().enumerate() {
-            trusted.push((format!("extra-{i}-{j}"), der.clone()));
+            trusted.push((crate::topology::extra_alias(i, j), der.clone()));
         }
     }
     if d.tls.public_roots {

@@ -12,7 +12,7 @@ mod report;
 mod span;
 
 pub use doc::Doc;
-pub use mask::mask_secrets;
+pub use mask::{mask_secrets, SECRETS, SHOWN};
 pub use parse_error::report_parse_error;
 pub use problem::{Problem, Problems};
 pub use report::report_problems;

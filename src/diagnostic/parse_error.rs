@@ -1,13 +1,18 @@
 //! Parse errors (syntax, unknown key, wrong type) in an operator's words, with a help line.
 use super::doc::parse;
 use super::error_path::parse_error_path;
-use super::mask::{is_secret_key, masked};
+use super::mask::{is_secret_key, masked, masked_from_line};
 use super::report::{closing_line, render, ProblemReport};
 use miette::{NamedSource, SourceSpan};
 
 /// A TOML parse error (syntax, unknown key, wrong type) as one report.
 pub fn report_parse_error(file: &str, src: &str, err: &toml::de::Error) -> String {
     let doc = parse(src);
+    if err.span().is_none() && err.message().trim() == "recursion limit" {
+        if let Some(report) = deep_key(file, src) {
+            return report;
+        }
+    }
     let mut message = plain_types(err.message().trim());
     let path = parse_error_path(src, doc.as_ref(), err.span(), &message);
     let typed = message.starts_with("invalid type:") || message.starts_with("invalid value:");
@@ -28,6 +33,54 @@ pub fn report_parse_error(file: &str, src: &str, err: &toml::de::Error) -> Strin
     });
     out.push_str(&closing_line(file, 1));
     out
+}
+
+/// The TOML parser refuses a dotted key of 80 parts or more ("recursion limit") without
+/// saying where: the first such key, with its line, in the table it is in.
+fn deep_key(file: &str, src: &str) -> Option<String> {
+    const LIMIT: usize = 80;
+    let mut table = String::new();
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let (key, key_at) = match trimmed.strip_prefix('[') {
+            Some(rest) => {
+                let rest = rest.trim_start_matches('[');
+                let inner = rest.split(']').next().unwrap_or("");
+                (inner, start + indent + (trimmed.len() - rest.len()))
+            }
+            None => (trimmed.split('=').next().unwrap_or(""), start + indent),
+        };
+        let parts = key.split('.').count();
+        if parts < LIMIT {
+            if trimmed.starts_with('[') {
+                table = key.trim().to_string();
+            }
+            continue;
+        }
+        let key = key.trim_end();
+        let path = if table.is_empty() {
+            "profile".to_string()
+        } else {
+            table
+        };
+        let mut out = render(ProblemReport {
+            path,
+            message: format!("a key of {parts} dotted parts: TOML readers take fewer than {LIMIT}"),
+            src: NamedSource::new(file, masked_from_line(src, start)),
+            span: Some(SourceSpan::from(key_at..key_at + key.len())),
+            label: "here".into(),
+            help: Some(
+                "profile keys have at most three parts (database.am.password): fix this key".into(),
+            ),
+        });
+        out.push_str(&closing_line(file, 1));
+        return Some(out);
+    }
+    None
 }
 
 fn help(message: &str, typed: bool) -> &'static str {

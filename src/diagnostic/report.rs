@@ -27,9 +27,11 @@ pub fn report_problems(file: &str, src: &str, problems: &[Problem]) -> String {
     let masked = masked(src, doc.as_ref());
     let mut out = String::new();
     for p in problems {
-        let span = doc
-            .as_ref()
-            .and_then(|d| {
+        let span = p
+            .span
+            .clone()
+            .or_else(|| {
+                let d = doc.as_ref()?;
                 span_of(d, &p.path).or_else(|| p.anchor.as_deref().and_then(|a| span_of(d, a)))
             })
             .map(SourceSpan::from);

@@ -8,12 +8,12 @@ mod decode;
 mod encode;
 mod error;
 mod format;
-mod roots;
 mod summary;
 
 pub use crate::model::StoreFormat;
+/// The Mozilla roots with their aliases (a fact of the truststore that validation reads too).
+pub use crate::topology::mozilla_roots;
 pub use decode::{decode, Entry};
 pub use encode::{key_store, trust_store};
 pub use error::{check_password, StoreError};
-pub use roots::mozilla_roots;
 pub use summary::summary;

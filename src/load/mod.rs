@@ -2,6 +2,8 @@
 //! problem becomes one report (`LoadError::Profile`), with its key path, line and fix.
 mod net;
 pub mod profile;
+pub mod read;
+pub mod schema;
 pub mod validate;
 
 use crate::diagnostic::{report_parse_error, report_problems};
@@ -70,15 +72,29 @@ fn input_files(p: &profile::Profile, base: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The profile in `source` (named `file` in reports), or the report of every problem that
+/// keeps it from being one: a syntax error, or all the unknown keys, missing keys and
+/// wrong types at once (`schema`), each with its key path and line.
+pub fn parse(file: &str, source: &str) -> Result<profile::Profile, String> {
+    // The schema first: it reports every problem, and it refuses what serde would read
+    // by position (`load_balancer = ["lb.example.com", 443]` is a table to serde).
+    if let Some(problems) = schema::problems(source).filter(|p| !p.is_empty()) {
+        return Err(report_problems(file, source, &problems));
+    }
+    // Not TOML (the parser stops at the first error), or a problem the schema does not
+    // know of (the tests keep the schema complete): serde's own error.
+    toml::from_str(source).map_err(|e| report_parse_error(file, source, &e))
+}
+
 /// Reads, parses and validates a profile; every problem becomes one `LoadError::Profile` report.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source =
+        read::read_regular_text(path, read::MAX_INPUT_BYTES).map_err(|source| LoadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let file = path.display().to_string();
-    let profile: profile::Profile = toml::from_str(&source)
-        .map_err(|e| LoadError::Profile(report_parse_error(&file, &source, &e)))?;
+    let profile = parse(&file, &source).map_err(LoadError::Profile)?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let var = |name: &str| std::env::var(name).ok();
     let env = validate::Env {

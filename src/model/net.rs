@@ -2,7 +2,7 @@
 //! and port offsets, each checked once when validation builds it.
 use serde::{Serialize, Serializer};
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::ops::Deref;
 use std::path::Path;
 
@@ -88,20 +88,78 @@ impl AsRef<Path> for Name {
     }
 }
 
-/// A DNS name (RFC 1123 labels) or an IPv4 / IPv6 address, in lower case.
+/// A DNS name (RFC 1123 labels) in lower case, or an IPv4 / IPv6 address in its canonical
+/// form (RFC 5952: `2001:db8::1`), so that two spellings of one address compare equal.
+/// `Display` is the bare host; `authority` and `in_url` bracket an IPv6 address, as URLs,
+/// JDBC URLs and nginx's `host:port` need.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Host(String);
 string_newtype!(Host);
 
 impl Host {
+    /// A host name or address; an IPv6 address may come bracketed (`[2001:db8::1]`).
     pub fn parse(s: &str) -> Option<Host> {
-        is_host(s).then(|| Host(s.to_ascii_lowercase()))
+        let bare = s
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .filter(|inner| inner.parse::<Ipv6Addr>().is_ok())
+            .unwrap_or(s);
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            return Some(Host(ip.to_string()));
+        }
+        is_host(bare).then(|| Host(bare.to_ascii_lowercase()))
     }
     /// `localhost`, `127.*` or `::1`: a name other machines cannot reach this one by.
     pub fn is_loopback(&self) -> bool {
-        self.0 == "localhost"
-            || self.0.starts_with("127.")
-            || self.0.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        self.unreachable() == Some("a loopback address")
+    }
+    /// Why other machines cannot reach this host, if they cannot: a loopback name or address
+    /// (`localhost`, `127.0.0.1`, `::1`, `::ffff:127.0.0.1`), or an address that names no
+    /// host (`0.0.0.0`, `::`, multicast, broadcast).
+    pub fn unreachable(&self) -> Option<&'static str> {
+        const LOOPBACK: &str = "a loopback address";
+        let h = self.0.as_str();
+        let loopback_names = [
+            "localhost",
+            "localhost.localdomain",
+            "ip6-localhost",
+            "ip6-loopback",
+        ];
+        if loopback_names.contains(&h) || h.ends_with(".localhost") {
+            return Some(LOOPBACK);
+        }
+        let v4 = match h.parse::<IpAddr>().ok()? {
+            IpAddr::V4(v4) => v4,
+            IpAddr::V6(v6) if v6.is_loopback() => return Some(LOOPBACK),
+            IpAddr::V6(v6) if v6.is_unspecified() => return Some("the unspecified address"),
+            IpAddr::V6(v6) if v6.is_multicast() => return Some("a multicast address"),
+            // `::ffff:127.0.0.1` (mapped) and `::127.0.0.1` (compatible) are IPv4 addresses.
+            IpAddr::V6(v6) => v6.to_ipv4()?,
+        };
+        if v4.is_loopback() {
+            Some(LOOPBACK)
+        } else if v4.octets()[0] == 0 {
+            Some("the unspecified address")
+        } else if v4.is_multicast() || v4.is_broadcast() {
+            Some("a multicast or broadcast address")
+        } else {
+            None
+        }
+    }
+    pub fn is_ipv6(&self) -> bool {
+        self.0.parse::<Ipv6Addr>().is_ok()
+    }
+    /// The host as a URL writes it: an IPv6 address in brackets (RFC 3986 `IP-literal`).
+    pub fn in_url(&self) -> String {
+        if self.is_ipv6() {
+            format!("[{}]", self.0)
+        } else {
+            self.0.clone()
+        }
+    }
+    /// `host:port`, the IPv6 address in brackets: `[2001:db8::1]:9443`.
+    pub fn authority(&self, port: impl fmt::Display) -> String {
+        format!("{}:{port}", self.in_url())
     }
 }
 
@@ -224,6 +282,49 @@ mod tests {
         );
         assert_eq!(Host::parse("KM.Example.com").unwrap(), "km.example.com");
         assert!(Host::parse("127.0.0.1").unwrap().is_loopback());
+    }
+
+    #[test]
+    fn unreachable_hosts() {
+        let why = |h: &str| Host::parse(h).unwrap().unreachable();
+        for h in [
+            "localhost",
+            "LOCALHOST",
+            "a.localhost",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+        ] {
+            assert_eq!(why(h), Some("a loopback address"), "{h}");
+        }
+        for h in ["::ffff:127.0.0.1", "::127.0.0.1", "0:0:0:0:0:0:0:1"] {
+            assert_eq!(why(h), Some("a loopback address"), "{h}");
+        }
+        for h in ["0.0.0.0", "::", "::ffff:0.0.0.0", "0.1.2.3"] {
+            assert_eq!(why(h), Some("the unspecified address"), "{h}");
+        }
+        assert!(why("255.255.255.255").is_some() && why("224.0.0.1").is_some());
+        assert!(why("ff02::1").is_some());
+        for h in [
+            "10.0.0.5",
+            "2001:db8::1",
+            "::ffff:10.0.0.5",
+            "km.example.com",
+        ] {
+            assert_eq!(why(h), None, "{h}");
+        }
+    }
+
+    #[test]
+    fn ipv6_hosts_are_canonical_and_bracketed_in_urls() {
+        let h = Host::parse("2001:DB8:0:0::1").unwrap();
+        assert_eq!(h, "2001:db8::1");
+        assert_eq!(Host::parse("[2001:db8::1]").unwrap(), h);
+        assert_eq!(h.in_url(), "[2001:db8::1]");
+        assert_eq!(h.authority(9443), "[2001:db8::1]:9443");
+        let v4 = Host::parse("10.0.0.5").unwrap();
+        assert_eq!(v4.authority(9443), "10.0.0.5:9443");
+        assert!(Host::parse("[km.example.com]").is_none() && Host::parse("[::1").is_none());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn links(from: &str, role: Role, v: &NodeView) -> Vec<Link> {
         found.push(("user-mgt.xml UserStoreManager ConnectionURL", url));
     }
     for m in &v.clustering.members {
-        let member = format!("{}:{}", m.host, m.port);
+        let member = m.host.authority(m.port);
         found.push(("axis2.xml clustering/members/member", member));
     }
     found

@@ -92,19 +92,39 @@ pub fn script(deployment: &str, db: &Database) -> Option<(String, String)> {
     Some((format!("databases/{t}/create-databases.sql"), s))
 }
 
-/// How an administrator runs the script.
+/// How an administrator runs the script (a shell command, every value quoted).
 pub fn admin_command(db: &Database) -> String {
     let Some(server) = db.server() else {
         return String::new();
     };
-    let (h, p) = (&server.host, server.port);
+    let (h, p) = (sh(&server.host), server.port);
     match server.db_type {
         DbServerType::Mysql => format!("mysql -h {h} -P {p} -u root -p < create-databases.sql"),
         DbServerType::Postgresql => {
             format!("psql -h {h} -p {p} -U postgres -d postgres -f create-databases.sql")
         }
-        DbServerType::Mssql => format!("sqlcmd -S {h},{p} -U sa -i create-databases.sql"),
+        DbServerType::Mssql => format!(
+            "sqlcmd -S {} -U sa -i create-databases.sql",
+            sh(&sqlcmd_server(server))
+        ),
         DbServerType::Oracle => "sqlplus /nolog @create-databases.sql".to_string(),
+    }
+}
+
+/// `sqlcmd -S`: `host,port`, an IPv6 address in brackets.
+fn sqlcmd_server(server: &DbServer) -> String {
+    format!("{},{}", server.host.in_url(), server.port)
+}
+
+/// A value as a POSIX shell word: as it is when it holds only characters no shell
+/// interprets, else in single quotes (a `'` as `'\''`), as Python's `shlex.quote` does.
+/// Validation refuses control characters, which a README line could not show.
+pub fn sh(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
     }
 }
 
@@ -114,7 +134,7 @@ pub fn table_steps(db: &Database) -> Vec<String> {
     let Some(server) = db.server() else {
         return Vec::new();
     };
-    let (h, p) = (&server.host, server.port);
+    let (h, p) = (sh(&server.host), server.port);
     // The pack names both scripts after the database type: dbscripts/<file> and
     // dbscripts/apimgt/<file>.
     let file = match server.db_type {
@@ -145,7 +165,7 @@ pub fn table_steps(db: &Database) -> Vec<String> {
             continue;
         }
         done.push(place(c));
-        let (u, n) = (&c.username, &c.name);
+        let (u, n) = (sh(&c.username), sh(&c.name));
         let cmd = match server.db_type {
             DbServerType::Mysql => {
                 format!("mysql -h {h} -P {p} -u {u} -p {n} < <APIM_HOME>/{script}")
@@ -154,16 +174,39 @@ pub fn table_steps(db: &Database) -> Vec<String> {
                 format!("psql -h {h} -p {p} -U {u} -d {n} -f <APIM_HOME>/{script}")
             }
             DbServerType::Mssql => {
-                format!("sqlcmd -S {h},{p} -U {u} -d {n} -i <APIM_HOME>/{script}")
+                let server = sh(&sqlcmd_server(server));
+                format!("sqlcmd -S {server} -U {u} -d {n} -i <APIM_HOME>/{script}")
             }
-            DbServerType::Oracle => format!("sqlplus {u}@//{h}:{p}/{n} @<APIM_HOME>/{script}"),
+            DbServerType::Oracle => {
+                let at = server.host.authority(p);
+                let login = sh(&format!("{}@//{at}/{}", c.username, c.name));
+                format!("sqlplus {login} @<APIM_HOME>/{script}")
+            }
         };
-        steps.push(format!("{} (`{n}`): `{cmd}`", s.jndi));
+        steps.push(format!(
+            "{} ({}): {}",
+            s.jndi,
+            md_code(&c.name),
+            md_code(&cmd)
+        ));
     }
     if server.db_type == DbServerType::Mysql {
         steps.push("(MySQL 5.6: use `mysql.sql` instead of `mysql5.7.sql`.)".to_string());
     }
     steps
+}
+
+/// A Markdown code span that holds `s` whatever backticks it contains (CommonMark: a fence
+/// longer than any run of backticks inside, and a space against a backtick at either end).
+pub fn md_code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 /// A MySQL string literal ('…', with `\` and `'` escaped as the default SQL mode reads them).
@@ -310,8 +353,8 @@ fn oracle(db: &Database, server: &DbServer) -> String {
     for svc in distinct(dbs.iter().map(|d| d.conn.name.as_str())) {
         let _ = writeln!(
             s,
-            "PROMPT Connecting to service {svc} as an administrator\nCONNECT system@//{}:{}/{svc}",
-            server.host, server.port
+            "PROMPT Connecting to service {svc} as an administrator\nCONNECT system@//{}/{svc}",
+            server.host.authority(server.port)
         );
         for c in placements.iter().filter(|c| c.name == svc) {
             let u = c.username.as_str();
@@ -326,4 +369,21 @@ fn oracle(db: &Database, server: &DbServer) -> String {
     }
     s.push_str("EXIT\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_and_code_spans() {
+        assert_eq!(sh("apim_am"), "apim_am");
+        assert_eq!(sh("2001:db8::1"), "2001:db8::1");
+        assert_eq!(sh("o'neil apim"), "'o'\\''neil apim'");
+        assert_eq!(sh("$(reboot)"), "'$(reboot)'");
+        assert_eq!(sh(""), "''");
+        assert_eq!(md_code("mysql -u x"), "`mysql -u x`");
+        assert_eq!(md_code("a`b"), "``a`b``");
+        assert_eq!(md_code("`a"), "`` `a ``");
+    }
 }

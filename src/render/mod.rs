@@ -65,6 +65,7 @@ impl Renderer {
         tera.autoescape_on(vec![".xml"]);
         tera.set_escape_fn(xml_escape);
         tera.register_filter("properties_value", properties_value_filter);
+        tera.register_filter("url_host", url_host_filter);
         Ok(Renderer { tera })
     }
 
@@ -132,6 +133,20 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// Tera filter `url_host`: a host as URLs and `host:port` write it, an IPv6 address in
+/// brackets (nginx refuses `server 2001:db8::5:9443`).
+fn url_host_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let s = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("url_host: the value is not a string"))?;
+    let host = crate::model::Host::parse(s)
+        .ok_or_else(|| tera::Error::msg(format!("url_host: `{s}` is not a host")))?;
+    Ok(tera::Value::String(host.in_url()))
 }
 
 /// Tera filter `properties_value`: a string as `java.util.Properties.load` reads it back.

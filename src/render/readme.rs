@@ -93,13 +93,14 @@ struct NodeSteps<'a> {
     pack: &'static str,
     home: &'static str,
     start_command: &'a str,
-    site_json: Option<SiteJson<'a>>,
+    site_json: Option<SiteJson>,
 }
 
 /// proxy-server-and-load-balancer.md step 3: the web apps' `site.json` behind the load balancer.
 #[derive(Serialize)]
-struct SiteJson<'a> {
-    host: &'a str,
+struct SiteJson {
+    /// The load balancer's host as the web apps put it into URLs (IPv6 in brackets).
+    host: String,
     apps: &'static [&'static str],
 }
 
@@ -145,8 +146,8 @@ fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
             Role::Store => &["store"],
             _ => &[],
         };
-        (!apps.is_empty()).then_some(SiteJson {
-            host: &lb.host,
+        (!apps.is_empty()).then(|| SiteJson {
+            host: lb.host.in_url(),
             apps,
         })
     });

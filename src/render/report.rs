@@ -122,15 +122,10 @@ pub fn human(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
                 let to: Vec<String> = r
                     .backends
                     .iter()
-                    .map(|b| format!("{}:{}", b.host, b.port))
+                    .map(|b| b.host.authority(b.port))
                     .collect();
-                let (scheme, host, listen) = (r.scheme, &lb.host, r.listen);
-                let _ = writeln!(
-                    s,
-                    "  {scheme}://{host}:{listen} ({}) -> {}",
-                    r.what,
-                    to.join(", ")
-                );
+                let (scheme, at) = (r.scheme, lb.host.authority(r.listen));
+                let _ = writeln!(s, "  {scheme}://{at} ({}) -> {}", r.what, to.join(", "));
             }
         }
     }

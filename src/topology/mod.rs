@@ -7,8 +7,10 @@ use serde::Serialize;
 
 mod load_balancers;
 pub mod ports;
+mod trust;
 
 pub use load_balancers::{load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, Route};
+pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots};
 
 /// Which product pack a node runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

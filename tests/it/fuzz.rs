@@ -4,7 +4,7 @@ use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use kmgen::diagnostic::{report_parse_error, report_problems};
+use kmgen::diagnostic::report_problems;
 use kmgen::load::profile::Profile;
 use kmgen::load::validate::{validate, Env};
 
@@ -479,7 +479,14 @@ fn report_paths(report: &str) -> Vec<String> {
     report
         .lines()
         .filter_map(|l| l.strip_prefix("  × "))
-        .filter_map(|l| l.split_once(": ").map(|(p, _)| p.to_string()))
+        // A message that starts with a word too long for the line is wrapped right after
+        // the path (`  × tls.key_alias:`).
+        .filter_map(|l| {
+            l.split_once(": ")
+                .map(|(p, _)| p)
+                .or_else(|| l.strip_suffix(':'))
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -491,13 +498,69 @@ enum Outcome {
 
 /// Runs one profile text through the library; `Err` describes a broken property.
 fn exercise(src: &str, env: &Env) -> Result<Outcome, String> {
-    match toml::from_str::<Profile>(src) {
-        Err(e) => {
-            let report = report_parse_error("profile.toml", src, &e);
-            if !report.ends_with("has 1 problem; nothing was written\n") {
-                return Err(format!("parse report does not close properly:\n{report}"));
+    let serde = toml::from_str::<Profile>(src);
+    // The schema finds a problem exactly when serde does, whenever the text is TOML.
+    let schema = kmgen::load::schema::problems(src);
+    // (Stricter in one way: serde reads a table from an array, by position.)
+    let by_position = |p: &kmgen::diagnostic::Problem| {
+        p.message
+            .starts_with("invalid type: array, expected a table")
+    };
+    match (&serde, &schema) {
+        (Ok(_), Some(found)) if !found.iter().all(by_position) => {
+            return Err(format!(
+                "serde reads the profile, the schema finds {found:?}"
+            ));
+        }
+        (Err(e), Some(found)) if found.is_empty() => {
+            return Err(format!(
+                "serde refuses the profile ({e}), the schema finds nothing"
+            ));
+        }
+        _ => {}
+    }
+    let refused = serde.is_err() || schema.as_ref().is_some_and(|f| !f.is_empty());
+    match serde {
+        _ if refused => {
+            let report = match kmgen::load::parse("profile.toml", src) {
+                Err(report) => report,
+                Ok(_) => return Err("load::parse reads what serde refuses".into()),
+            };
+            let found = schema.unwrap_or_default();
+            let n = found.len().max(1);
+            let close = format!(
+                "has {n} problem{}; nothing was written\n",
+                if n == 1 { "" } else { "s" }
+            );
+            if !report.ends_with(&close) {
+                return Err(format!(
+                    "parse report does not close with `{close}`:\n{report}"
+                ));
             }
             let paths = report_paths(&report);
+            if !found.is_empty() {
+                let want: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+                if paths != want {
+                    return Err(format!("report shows {paths:?}, problems are {want:?}"));
+                }
+                for p in &found {
+                    // An unknown key is named by its own path; every other problem by a
+                    // key of the schema (a secret's inline table at the secret's key).
+                    let unknown = p
+                        .message
+                        .strip_prefix("unknown field `")
+                        .and_then(|r| r.split('`').next())
+                        .filter(|_| !p.message.ends_with("expected `env` or `file`"));
+                    let ok = match unknown {
+                        Some(field) => p.path.rsplit('.').next() == Some(field),
+                        None => is_schema_path(&p.path, usize::MAX),
+                    };
+                    if !ok || p.help.trim().is_empty() {
+                        return Err(format!("`{}` at `{}`:\n{report}", p.message, p.path));
+                    }
+                }
+                return Ok(Outcome::ParseError);
+            }
             let [path] = paths.as_slice() else {
                 return Err(format!("parse report must name one path:\n{report}"));
             };
@@ -509,19 +572,9 @@ fn exercise(src: &str, env: &Env) -> Result<Outcome, String> {
                     "parse report names `{path}`, which is not in the profile:\n{report}"
                 ));
             }
-            // An unknown or missing key is named by its own path (a secret's inline table
-            // is reported at the secret's key).
-            let message = report.lines().next().unwrap_or("");
-            for kind in ["unknown field `", "missing field `"] {
-                if let Some(field) = message.split(kind).nth(1).and_then(|r| r.split('`').next()) {
-                    let last = path.rsplit('.').next().unwrap_or("");
-                    if last != field && !last.ends_with("password") {
-                        return Err(format!("`{kind}{field}` reported at `{path}`:\n{report}"));
-                    }
-                }
-            }
             Ok(Outcome::ParseError)
         }
+        Err(_) => unreachable!("refused"),
         Ok(profile) => match validate(&profile, env) {
             Err(problems) => {
                 if problems.is_empty() {

@@ -9,6 +9,7 @@ mod fuzz;
 mod golden;
 mod h2;
 mod hazelcast;
+mod inputs;
 mod nginx;
 mod pack_files;
 mod pipeline;

@@ -426,3 +426,137 @@ fn masking_keeps_only_the_delimiters() {
     let masked = kmgen::diagnostic::mask_secrets(&broken);
     assert!(masked.starts_with(want), "{masked}");
 }
+
+/// What a fault campaign got through the excerpts (issue 10): multi-line strings, a value
+/// after a syntax error on its line, secrets under misspelt keys and in unknown inline-table
+/// keys, credentials in a URL. Each variant breaks the profile next to the secret; the report
+/// shows the excerpt but never the secret.
+#[test]
+fn excerpts_mask_every_string_not_known_to_be_safe() {
+    const LEAK: &str = "Zq9LEAKXw4";
+    let base = profile(true, false);
+    let admin = format!("password = \"{ADMIN}\"\n");
+    let variants: Vec<(&str, String)> = vec![
+        (
+            "multi-line basic string under a misspelt key",
+            base.replace(
+                &admin,
+                &format!("{admin}pasword = \"\"\"\n{LEAK}\n\"\"\"\n"),
+            ),
+        ),
+        (
+            "multi-line literal string under an unknown key",
+            base.replace(&admin, &format!("{admin}old = '''{LEAK}\n{LEAK}'''\n")),
+        ),
+        (
+            "a value after a syntax error on its line",
+            base.replace(
+                &admin,
+                &format!("{admin}username = \"admin\" password = \"{LEAK}\"\n"),
+            ),
+        ),
+        (
+            "a bare value after a syntax error",
+            base.replace(&admin, &format!("{admin}pw = {LEAK}\n")),
+        ),
+        (
+            "an unterminated multi-line string",
+            base.replace(
+                &admin,
+                &format!("password = \"\"\"{LEAK}\nname = \"{LEAK}\"\n"),
+            ),
+        ),
+        (
+            "a misspelt secret key",
+            base.replace(&admin, &format!("pasword = \"{LEAK}\"\n")),
+        ),
+        (
+            "a misspelt store password key, and an integer secret",
+            base.replace(
+                "[tls]\n",
+                &format!("[tls]\nkeystore_p3ssword = \"{LEAK}\"\ntruststore_pasword = 31337420\n"),
+            ),
+        ),
+        (
+            "an unknown key in a secret's inline table",
+            base.replace(&admin, &format!("password = {{ value = \"{LEAK}\" }}\n")),
+        ),
+        (
+            "an unknown inline table",
+            base.replace(
+                &admin,
+                &format!("{admin}vault = {{ token = \"{LEAK}\", path = \"{LEAK}\" }}\n"),
+            ),
+        ),
+        (
+            "credentials in the LDAP URL, with a validation problem next to it",
+            base.replace(
+                "url = \"ldaps://ldap.example.com:636\"",
+                &format!("url = \"ldaps://admin:{LEAK}@ldap.example.com:636\"\nbind_dn = \"\""),
+            )
+            .replace("bind_dn = \"uid=admin,ou=system\"\n", ""),
+        ),
+        (
+            "credentials in a URL that is no LDAP URL, echoed by its message",
+            base.replace(
+                "url = \"ldaps://ldap.example.com:636\"",
+                &format!("url = \"https://admin:{LEAK}@ldap.example.com\""),
+            ),
+        ),
+        (
+            "credentials typed into a host, echoed by its message",
+            base.replace(
+                "host = \"db.example.com\"",
+                &format!("host = \"root:{LEAK}@db.example.com\""),
+            ),
+        ),
+        (
+            "a comment after a syntax error",
+            base.replace(&admin, &format!("{admin}= oops # old password {LEAK}\n")),
+        ),
+    ];
+    for (what, text) in variants {
+        assert_ne!(text, base, "{what}: changed nothing");
+        let dir = setup(true, false);
+        dir.write("profile.toml", &text);
+        let r = run(&dir, &["check", "profile.toml"]).failure(1);
+        assert!(
+            r.stderr.contains("╭─[profile.toml:"),
+            "{what}: no excerpt\n{}",
+            r.stderr
+        );
+        assert!(
+            !r.all().contains(LEAK),
+            "{what}: shows the secret\n{}",
+            r.stderr
+        );
+        assert!(!r.all().contains("31337420"), "{what}: {}", r.stderr);
+        assert_no_secret(what, &r.all(), true);
+    }
+}
+
+/// Values the schema knows not to be secrets stay readable in excerpts: names, hosts, types,
+/// ports, user names, and where a secret comes from.
+#[test]
+fn excerpts_keep_known_non_secret_values() {
+    let text = profile(true, true);
+    let masked = kmgen::diagnostic::mask_secrets(&text);
+    for shown in [
+        "name = \"leak-test\"",
+        "pattern = \"hybrid-single-node\"",
+        "keystore_password = { env = \"KMGEN_IT_SECRET_KEYSTORE\" }",
+        "truststore_password = { file = \"secrets/truststore.txt\" }",
+        "type = \"mysql\"",
+        "host = \"db.example.com\"",
+        "username = \"apim_um\"",
+        "key_bits = 1024",
+        "role = \"key-manager\"",
+        "host = \"km.example.com\"",
+        "url = \"ldap.example.com\"",
+    ] {
+        assert!(masked.contains(shown), "`{shown}` masked:\n{masked}");
+    }
+    assert_no_secret("mask_secrets", &masked, true);
+    assert_eq!(masked.len(), text.len());
+    assert_eq!(masked.lines().count(), text.lines().count());
+}

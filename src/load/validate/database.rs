@@ -3,7 +3,7 @@
 use super::env::Env;
 use super::h2;
 use super::secrets::secret;
-use super::values::host;
+use super::values::{host, jdbc_address};
 use crate::diagnostic::Problems;
 use crate::load::profile::{self, DbCredentials};
 use crate::model::{self, DbConnection, DbEngine, DbServer, DbType, Host, Node, Port, Secret};
@@ -33,7 +33,9 @@ pub(super) fn check_database(
     let engine = engine(db, nodes, pr);
     let address = match &engine {
         DbEngine::H2(h) => h.address(),
-        DbEngine::Server(s) => format!("{}:{}", db.host.as_deref().unwrap_or(""), s.port),
+        DbEngine::Server(s) => {
+            jdbc_address(db.db_type, db.host.as_deref().unwrap_or(""), s.port.get())
+        }
     };
     let server = Server {
         t: db.db_type,

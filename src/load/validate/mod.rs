@@ -63,9 +63,10 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         password: secret(&p.admin.password, "admin.password", 1, env, &mut pr),
     };
     let tls = tls::check_tls(&p.tls, env, &mut pr);
-    let nodes = nodes::check_nodes(&p.nodes, &mut pr);
+    let nodes = nodes::check_nodes(&p.nodes, p.tls.public_roots, &mut pr);
     let database = database::check_database(&p.database, &nodes, env, &mut pr);
     let user_store = user_store::check_user_store(&p.user_store, env, &mut pr);
+    values::check_text(p, &mut pr);
     let key_manager = key_manager(p, &mut pr);
     let jwt = jwt(p, &mut pr);
     let gateway = gateway(p, &mut pr);

@@ -3,7 +3,7 @@ use super::values::{host, port};
 use crate::diagnostic::Problems;
 use crate::load::profile;
 use crate::model::{Name, Node, PortOffset};
-use crate::topology::ports;
+use crate::topology::{self, ports, LoadBalancerId};
 use std::collections::BTreeMap;
 
 /// The highest offset that keeps the Thrift port (10397) valid: the range the profile accepts
@@ -11,7 +11,12 @@ use std::collections::BTreeMap;
 /// further: `ports::MAX_OFFSET`, checked per node after this range.)
 pub const MAX_PORT_OFFSET: i64 = 65535 - 10397;
 
-pub(super) fn check_nodes(nodes: &[profile::Node], pr: &mut Problems) -> Vec<Node> {
+/// Every node; `public_roots` puts the Mozilla roots' aliases into the truststores.
+pub(super) fn check_nodes(
+    nodes: &[profile::Node],
+    public_roots: bool,
+    pr: &mut Problems,
+) -> Vec<Node> {
     if nodes.is_empty() {
         pr.push(
             "node",
@@ -23,7 +28,7 @@ pub(super) fn check_nodes(nodes: &[profile::Node], pr: &mut Problems) -> Vec<Nod
     nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| check_node(i, n, &mut seen, pr))
+        .map(|(i, n)| check_node(i, n, public_roots, &mut seen, pr))
         .collect()
 }
 
@@ -31,6 +36,7 @@ pub(super) fn check_nodes(nodes: &[profile::Node], pr: &mut Problems) -> Vec<Nod
 fn check_node(
     i: usize,
     n: &profile::Node,
+    public_roots: bool,
     seen: &mut BTreeMap<String, usize>,
     pr: &mut Problems,
 ) -> Node {
@@ -45,7 +51,13 @@ fn check_node(
             Name::unchecked(&n.name)
         }
         Some(name) => {
-            if let Some(first) = seen.insert(n.name.clone(), i) {
+            if let Some(taken_by) = reserved(&name, public_roots) {
+                pr.push(
+                    at("name"),
+                    format!("`{name}` is the name of {taken_by}"),
+                    "choose another node name: the node's certificate and files go by it",
+                );
+            } else if let Some(first) = seen.insert(n.name.clone(), i) {
                 pr.push(
                     at("name"),
                     format!("node name `{}` is already used by node[{first}]", n.name),
@@ -71,6 +83,24 @@ fn check_node(
         hazelcast_port: n
             .hazelcast_port
             .map_or(ports::HAZELCAST, |p| port(p, &at("hazelcast_port"), pr)),
+    }
+}
+
+/// What else a node name would name: a load balancer's key, certificate and nginx files
+/// (`pki/keys/lb-km.key.pem`), or another truststore entry (every node's certificate is a
+/// truststore entry under the node's name, and a truststore holds an alias once).
+fn reserved(name: &Name, public_roots: bool) -> Option<&'static str> {
+    if LoadBalancerId::ALL
+        .iter()
+        .any(|id| id.as_str() == name.as_str())
+    {
+        Some("a load balancer kmgen generates (its key, certificate and nginx files)")
+    } else if topology::is_extra_alias(name) {
+        Some("an `extra_trusted` certificate in the truststores")
+    } else if public_roots && topology::is_root_alias(name) {
+        Some("a public root CA in the truststores (tls.public_roots)")
+    } else {
+        None
     }
 }
 

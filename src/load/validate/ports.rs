@@ -139,7 +139,7 @@ fn check_load_balancers(
             if let Some(other) = other {
                 pr.push(
                     r.key,
-                    format!("{table} listens on {}:{} ({}), which {other} also uses", lb.host, r.listen, r.what),
+                    format!("{table} listens on {} ({}), which {other} also uses", lb.host.authority(r.listen), r.what),
                     "give each load balancer its own host name, or a port nothing else on that host uses",
                 );
             }

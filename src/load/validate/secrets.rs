@@ -1,7 +1,7 @@
 //! Secrets: resolved from the profile, the environment or a file, and checked to be usable.
 use super::env::Env;
 use crate::diagnostic::Problems;
-use crate::load::profile;
+use crate::load::{profile, read};
 use crate::model::Secret;
 
 /// Resolves a secret and checks it is usable: printable ASCII (the JKS format and the
@@ -51,13 +51,17 @@ fn resolve(s: &profile::Secret, key: &str, env: &Env, pr: &mut Problems) -> Opti
         }
         profile::Secret::File(file) => {
             let path = env.base_dir.join(file);
-            match std::fs::read_to_string(&path) {
+            match read::read_regular_text(&path, read::MAX_INPUT_BYTES) {
                 Ok(v) => Some(v.trim_end_matches(['\n', '\r']).to_string()),
                 Err(e) => {
                     pr.push(
                         key,
                         format!("cannot read secret file `{}`: {e}", path.display()),
-                        "give a readable file (relative to the profile) that holds only the secret",
+                        if e.kind() == std::io::ErrorKind::InvalidInput {
+                            "give a regular file of at most 1 MiB (relative to the profile) that holds only the secret"
+                        } else {
+                            "give a readable file (relative to the profile) that holds only the secret"
+                        },
                     );
                     None
                 }

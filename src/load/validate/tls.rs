@@ -1,9 +1,14 @@
 //! `[tls]`: key alias, key size, validity, store passwords and extra trusted certificates.
 use super::env::Env;
 use super::secrets::secret;
+use super::values::quoted;
 use crate::diagnostic::Problems;
-use crate::load::{net, profile};
+use crate::load::{net, profile, read};
 use crate::model::{self, ExtraTrusted};
+
+/// The longest `key_alias`. A JKS store keeps an alias as a Java modified-UTF-8 string of at
+/// most 65535 bytes, and the product's config files repeat it; 255 is plenty for a name.
+const MAX_KEY_ALIAS: usize = 255;
 
 /// kmgen's own limits on what it generates (alias characters, RSA sizes, validity): input checks,
 /// not product wiring rules.
@@ -15,8 +20,14 @@ pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model
     if !alias_ok {
         pr.push(
             "tls.key_alias",
-            format!("`{}` is not a usable key alias", t.key_alias),
+            format!("{} is not a usable key alias", quoted(&t.key_alias)),
             "use letters, digits, `.`, `_` or `-`, e.g. \"wso2carbon\"",
+        );
+    } else if t.key_alias.len() > MAX_KEY_ALIAS {
+        pr.push(
+            "tls.key_alias",
+            format!("is {} characters long", t.key_alias.len()),
+            format!("use at most {MAX_KEY_ALIAS} characters, e.g. \"wso2carbon\""),
         );
     }
     if ![2048, 3072, 4096].contains(&t.key_bits) {
@@ -61,13 +72,17 @@ pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model
 /// The certificates of one `extra_trusted` PEM file (relative to the profile).
 fn extra_trusted(key: &str, file: &str, env: &Env, pr: &mut Problems) -> Option<ExtraTrusted> {
     let path = env.base_dir.join(file);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read::read_regular(&path, read::MAX_INPUT_BYTES) {
         Ok(bytes) => bytes,
         Err(e) => {
             pr.push(
                 key,
                 format!("cannot read `{}`: {e}", path.display()),
-                "give the path of a PEM certificate file, relative to the profile",
+                if e.kind() == std::io::ErrorKind::InvalidInput {
+                    "give a regular PEM certificate file of at most 1 MiB, relative to the profile"
+                } else {
+                    "give the path of a PEM certificate file, relative to the profile"
+                },
             );
             return None;
         }

@@ -116,7 +116,7 @@ fn external_ldap(u: &profile::UserStore, env: &Env, pr: &mut Problems) -> Extern
     if !url.is_empty() && !is_ldap_url {
         pr.push(
             "user_store.url",
-            format!("`{url}` is not an LDAP URL"),
+            format!("{} is not an LDAP URL", super::values::quoted(&url)),
             "use ldap://host:port or ldaps://host:port",
         );
     }

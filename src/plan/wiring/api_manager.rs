@@ -100,26 +100,27 @@ pub(crate) fn environment(d: &Deployment, n: &Node) -> Environment {
                 "http://{h}:{},https://{h}:{}",
                 at(ports::NIO_HTTP, n),
                 at(ports::NIO_HTTPS, n),
-                h = n.host
+                h = n.host.in_url()
             ),
-            format!("ws://{}:{}", n.host, at(ports::WEBSOCKET, n)),
+            format!("ws://{}", n.host.authority(at(ports::WEBSOCKET, n))),
         )
     } else {
         match gateway_traffic(d) {
             Some((host, https, http)) => {
                 let ws = match &d.gateway.load_balancer {
                     // The gateway load balancer's WebSocket route listens on 9099 (load_balancers.rs).
-                    Some(lb) => format!("ws://{}:{}", lb.host, ports::WEBSOCKET),
+                    Some(lb) => format!("ws://{}", lb.host.authority(ports::WEBSOCKET)),
                     None => {
                         let g = d
                             .nodes
                             .iter()
                             .find(|g| g.host == host && g.role.is_gateway())
                             .unwrap_or(n);
-                        format!("ws://{}:{}", host, at(ports::WEBSOCKET, g))
+                        format!("ws://{}", host.authority(at(ports::WEBSOCKET, g)))
                     }
                 };
-                (format!("http://{host}:{http},https://{host}:{https}"), ws)
+                let h = host.in_url();
+                (format!("http://{h}:{http},https://{h}:{https}"), ws)
             }
             None => (
                 STOCK_GATEWAY_ENDPOINT.to_string(),
@@ -145,10 +146,13 @@ pub(crate) fn environment(d: &Deployment, n: &Node) -> Environment {
 /// APIKeyMgtSubscriberService calls it, wso2/carbon-apimgt@v6.4.50).
 pub fn revoke_api_url(d: &Deployment, n: &Node) -> String {
     if n.role == Role::AllInOne && d.gateway.load_balancer.is_none() {
-        return format!("https://{}:{}/revoke", n.host, at(ports::NIO_HTTPS, n));
+        return format!(
+            "https://{}/revoke",
+            n.host.authority(at(ports::NIO_HTTPS, n))
+        );
     }
     match gateway_traffic(d) {
-        Some((host, https, _)) => format!("https://{host}:{https}/revoke"),
+        Some((host, https, _)) => format!("https://{}/revoke", host.authority(https)),
         None => "https://localhost:${https.nio.port}/revoke".to_string(),
     }
 }
@@ -160,7 +164,7 @@ pub(crate) fn store_urls(d: &Deployment, n: &Node) -> (String, String) {
     if let Some(lb) = &d.apim_load_balancer {
         if n.role != Role::KeyManager {
             return (
-                format!("https://{}:{}/store", lb.host, lb.port),
+                format!("https://{}/store", lb.host.authority(lb.port)),
                 lb_services_url(lb),
             );
         }
@@ -172,7 +176,10 @@ pub(crate) fn store_urls(d: &Deployment, n: &Node) -> (String, String) {
     };
     match store {
         Some(s) => (
-            format!("https://{}:{}/store", s.host, at(ports::MGT_HTTPS, s)),
+            format!(
+                "https://{}/store",
+                s.host.authority(at(ports::MGT_HTTPS, s))
+            ),
             services_url(s),
         ),
         None => (STOCK_STORE_URL.to_string(), STOCK_SERVICES_URL.to_string()),

@@ -169,10 +169,13 @@ pub fn key_manager_services_url(d: &Deployment) -> String {
 /// The admin services of a node: distributed-setup.md, Step 6, `https://<host>:9443/services/`
 /// with the node's offset applied.
 pub(crate) fn services_url(n: &Node) -> String {
-    format!("https://{}:{}/services/", n.host, at(ports::MGT_HTTPS, n))
+    format!(
+        "https://{}/services/",
+        n.host.authority(at(ports::MGT_HTTPS, n))
+    )
 }
 
 /// `https://<load balancer>:<port>/services/`: the admin services behind a load balancer.
 pub(crate) fn lb_services_url(lb: &Endpoint) -> String {
-    format!("https://{}:{}/services/", lb.host, lb.port)
+    format!("https://{}/services/", lb.host.authority(lb.port))
 }

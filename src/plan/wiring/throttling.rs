@@ -22,7 +22,7 @@ pub(crate) fn traffic_managers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a No
 pub(crate) fn url_group(nodes: &[&Node], scheme: &str, port: Port) -> String {
     let urls: Vec<String> = nodes
         .iter()
-        .map(|t| format!("{scheme}://{}:{}", t.host, at(port, t)))
+        .map(|t| format!("{scheme}://{}", t.host.authority(at(port, t))))
         .collect();
     if urls.len() == 1 {
         urls[0].clone()
@@ -63,18 +63,16 @@ fn percent_encode(s: &str) -> String {
 pub(crate) fn amqp_url(user_info: &str, tms: &[&Node], client_id: &str, vhost: &str) -> String {
     match tms {
         [tm] => format!(
-            "amqp://{user_info}@{client_id}/{vhost}?brokerlist='tcp://{}:{}'",
-            tm.host,
-            at(ports::JMS, tm)
+            "amqp://{user_info}@{client_id}/{vhost}?brokerlist='tcp://{}'",
+            tm.host.authority(at(ports::JMS, tm))
         ),
         _ => {
             let brokers: Vec<String> = tms
                 .iter()
                 .map(|t| {
                     format!(
-                        "tcp://{}:{}?retries='5'%26connectdelay='50'",
-                        t.host,
-                        at(ports::JMS, t)
+                        "tcp://{}?retries='5'%26connectdelay='50'",
+                        t.host.authority(at(ports::JMS, t))
                     )
                 })
                 .collect();

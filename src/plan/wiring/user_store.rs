@@ -29,7 +29,7 @@ pub(crate) fn user_store(d: &Deployment, n: &Node) -> UserStore {
             let url = if own {
                 STOCK_LDAP_URL.to_string()
             } else {
-                format!("ldap://{}:{}", km.host, at(ports::LDAP, km))
+                format!("ldap://{}", km.host.authority(at(ports::LDAP, km)))
             };
             UserStore {
                 kind: "embedded-ldap",
