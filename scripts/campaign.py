@@ -169,6 +169,12 @@ def read_only_family():
         build = prefix + [BIN, "build", "profile.toml", "-o", "out"]
         subprocess.run(build, cwd=d, capture_output=True, check=True)
         before = tree(bundle)
+        # A changed profile, so that the build has something to write.
+        path = os.path.join(d, "profile.toml")
+        with open(path) as fh:
+            text = fh.read()
+        with open(path, "w") as fh:
+            fh.write(text.replace('"Adm1n-secret"', '"Adm1n-secret-2"'))
         for target in (out, bundle):
             os.chmod(target, 0o555)
             r = subprocess.run(build, cwd=d, capture_output=True, text=True)
@@ -297,6 +303,22 @@ def mutate(rng, text):
     return "\n".join(lines)
 
 
+# Keys whose values kmgen shows (names, hosts, types): a mutation that moves a secret there
+# makes it a name, and showing it is no leak.
+SHOWN_KEYS = {"name", "pattern", "role", "host", "type", "username", "format", "key_alias",
+              "apim_version", "is_km_version", "url", "bind_dn", "client", "sync"}
+
+
+def in_secret_place(text, marker):
+    """True when `marker` stands anywhere in `text` but as the value of a shown key."""
+    for line in text.split("\n"):
+        if marker in line:
+            key = line.partition("=")[0].strip().strip('"').split(".")[-1]
+            if key not in SHOWN_KEYS:
+                return True
+    return False
+
+
 def mutate_family(rng, rounds):
     f = Family("mutate")
     base, marks = marker_profile(rng)
@@ -309,7 +331,7 @@ def mutate_family(rng, rounds):
             with open(os.path.join(d, "profile.toml"), "w", encoding="utf-8", errors="replace") as fh:
                 fh.write(text)
             r = run(["check", "profile.toml"], d, timeout=30)
-            leak = [m for m in marks if m in r.stdout + r.stderr]
+            leak = [m for m in marks if m in r.stdout + r.stderr and in_secret_place(text, m)]
             f.check(r.returncode in (0, 1) and not leak,
                     f"case {i}: exit {r.returncode} leak {leak[:1]} {r.stderr.strip()[:60]!r}")
     finally:
