@@ -251,6 +251,9 @@ pub struct GatewayLoadBalancer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Apim {
+    /// In front of the all-in-one nodes, or of the Publisher and Store nodes: one name for
+    /// both, each role's paths routed to its own nodes (`topology::PUBLISHER_PATHS`,
+    /// `STORE_PATHS`).
     pub load_balancer: Option<LoadBalancer>,
 }
 

@@ -370,9 +370,26 @@ pub struct NginxRoute {
     pub backend_scheme: &'static str,
     /// `backend_scheme` is `https`.
     pub backend_tls: bool,
-    /// nginx `upstream` name, unique per deployment, load balancer and port.
-    pub upstream: String,
+    /// Every node behind the port first, then one per path pool.
+    pub upstreams: Vec<NginxUpstream>,
+    /// The path pools' `location`s first, then `/`: every other path, to every node.
+    pub locations: Vec<NginxLocation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NginxUpstream {
+    /// nginx `upstream` name, unique per deployment, load balancer, port and pool.
+    pub name: String,
     /// `ip_hash` session affinity (the doc requires it for Publisher, Store and Key Manager).
     pub sticky: bool,
     pub backends: Vec<crate::topology::Backend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NginxLocation {
+    /// What the paths carry; `None` for `/`.
+    pub what: Option<&'static str>,
+    /// What follows `location`: `/`, or a regular expression of the pool's paths.
+    pub matcher: String,
+    pub upstream: String,
 }

@@ -119,17 +119,33 @@ pub fn human(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         s.push_str("\nLoad balancers:\n");
         for lb in &plan.load_balancers {
             for r in &lb.routes {
-                let to: Vec<String> = r
-                    .backends
-                    .iter()
-                    .map(|b| format!("{}:{}", b.host, b.port))
-                    .collect();
+                let to = |backends: &[crate::topology::Backend]| {
+                    let v: Vec<String> = backends
+                        .iter()
+                        .map(|b| format!("{}:{}", b.host, b.port))
+                        .collect();
+                    v.join(", ")
+                };
                 let (scheme, host, listen) = (r.scheme, &lb.host, r.listen);
+                for p in &r.paths {
+                    let _ = writeln!(
+                        s,
+                        "  {scheme}://{host}:{listen} {} ({}) -> {}",
+                        p.prefixes.join(", "),
+                        p.what,
+                        to(&p.backends)
+                    );
+                }
+                let other = if r.paths.is_empty() {
+                    ""
+                } else {
+                    " every other path"
+                };
                 let _ = writeln!(
                     s,
-                    "  {scheme}://{host}:{listen} ({}) -> {}",
+                    "  {scheme}://{host}:{listen}{other} ({}) -> {}",
                     r.what,
-                    to.join(", ")
+                    to(&r.backends)
                 );
             }
         }

@@ -8,7 +8,10 @@ use serde::Serialize;
 mod load_balancers;
 pub mod ports;
 
-pub use load_balancers::{load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, Route};
+pub use load_balancers::{
+    load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route, PUBLISHER_PATHS,
+    STORE_PATHS,
+};
 
 /// Which product pack a node runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
