@@ -47,10 +47,16 @@ pub enum TemplateId {
     EndpointConfig,
     /// `databases/h2/start-h2-server.sh`.
     H2Server,
+    /// The Publisher app's `site.json` behind the API-M load balancer.
+    ApimPublisherSiteJson,
+    /// The Store app's `site.json` behind the API-M load balancer.
+    ApimStoreSiteJson,
+    /// The Admin app's `site.json` behind the API-M load balancer.
+    ApimAdminSiteJson,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 24] = [
+    pub const ALL: [TemplateId; 27] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -75,6 +81,9 @@ impl TemplateId {
         TemplateId::ApimSecureWebSocketInbound,
         TemplateId::EndpointConfig,
         TemplateId::H2Server,
+        TemplateId::ApimPublisherSiteJson,
+        TemplateId::ApimStoreSiteJson,
+        TemplateId::ApimAdminSiteJson,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -91,6 +100,9 @@ impl TemplateId {
                 | Readme
                 | Topology
                 | H2Server
+                | ApimPublisherSiteJson
+                | ApimStoreSiteJson
+                | ApimAdminSiteJson
         )
     }
 
@@ -124,6 +136,15 @@ impl TemplateId {
             }
             EndpointConfig => "common/repository/conf/identity/EndpointConfig.properties",
             H2Server => "databases/h2/start-h2-server.sh",
+            ApimPublisherSiteJson => {
+                "apim-2.6.0/repository/deployment/server/jaggeryapps/publisher/site/conf/site.json"
+            }
+            ApimStoreSiteJson => {
+                "apim-2.6.0/repository/deployment/server/jaggeryapps/store/site/conf/site.json"
+            }
+            ApimAdminSiteJson => {
+                "apim-2.6.0/repository/deployment/server/jaggeryapps/admin/site/conf/site.json"
+            }
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct NodeView {
     pub identity: Identity,
     /// Traffic-manager only files (`jndi.properties`, `registry_TM.xml`, `axis2_TM.xml`).
     pub jndi: Jndi,
+    /// The web apps' `site.json` behind the API-M load balancer; `None` on other nodes (they
+    /// get no `site.json`: the stock files stay).
+    pub reverse_proxy: Option<ReverseProxy>,
 }
 
 /// Which pack the node runs and which role it has; exactly one role flag is true.
@@ -335,6 +338,15 @@ pub struct Identity {
     pub ask_password_admin_ui: bool,
     /// `OAuth/OpenIDConnect/IDTokenIssuerID`, as each pack ships it.
     pub id_token_issuer: &'static str,
+}
+
+/// `site.json` of the Publisher, Store and Admin apps behind the API-M load balancer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReverseProxy {
+    /// `reverseProxy.host`: the load balancer's name, with `:port` unless 443.
+    pub host: String,
+    /// `whiteListedHostNames` (Store, Admin): the stock `localhost` and the load balancer's name.
+    pub white_listed_host_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

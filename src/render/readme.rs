@@ -1,7 +1,6 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
 use super::{databases, h2, RenderError, Renderer};
-use crate::model::Role;
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
 use crate::topology::{start_rank, LoadBalancerPlan, Product};
 use serde::Serialize;
@@ -93,14 +92,6 @@ struct NodeSteps<'a> {
     pack: &'static str,
     home: &'static str,
     start_command: &'a str,
-    site_json: Option<SiteJson<'a>>,
-}
-
-/// proxy-server-and-load-balancer.md step 3: the web apps' `site.json` behind the load balancer.
-#[derive(Serialize)]
-struct SiteJson<'a> {
-    host: &'a str,
-    apps: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -137,19 +128,7 @@ struct H2Steps<'a> {
     seeds: Vec<h2::Seed<'a>>,
 }
 
-fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
-    let site_json = plan.deployment.apim_load_balancer.as_ref().and_then(|lb| {
-        let apps: &'static [&'static str] = match n.role {
-            Role::AllInOne => &["publisher", "store", "admin"],
-            Role::Publisher => &["publisher", "admin"],
-            Role::Store => &["store"],
-            _ => &[],
-        };
-        (!apps.is_empty()).then_some(SiteJson {
-            host: &lb.host,
-            apps,
-        })
-    });
+fn node_steps(n: &PlannedNode) -> NodeSteps<'_> {
     NodeSteps {
         name: &n.name,
         role: n.role.as_str(),
@@ -160,7 +139,6 @@ fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
         },
         home: n.product.home(),
         start_command: &n.start_command,
-        site_json,
     }
 }
 
@@ -199,7 +177,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         is_km_version: d.is_km_version,
         topology: TopologyRow::rows(plan),
         links: &plan.links,
-        nodes: plan.nodes.iter().map(|n| node_steps(plan, n)).collect(),
+        nodes: plan.nodes.iter().map(node_steps).collect(),
         start_order: start,
         load_balancers: &plan.load_balancers,
         database,
