@@ -214,12 +214,13 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
     }
     // hazelcast-clustering.md, "Configuring Hazelcast properties" step 1: every clustered
     // node gets the file (Carbon reads it if present: carbon-kernel@v4.4.35
-    // HazelcastClusteringAgent.java l.533-563).
+    // HazelcastClusteringAgent.java l.533-563; IS 5.7.0 runs the same kernel).
     if ports::clustered(d, n) {
-        configs.push((
-            TemplateId::ApimHazelcastProperties,
-            "repository/conf/hazelcast.properties".into(),
-        ));
+        let template = match product {
+            Product::Apim => TemplateId::ApimHazelcastProperties,
+            Product::IsKm => TemplateId::IsKmHazelcastProperties,
+        };
+        configs.push((template, "repository/conf/hazelcast.properties".into()));
     }
     // is-as-key-manager.md: the IS-KM logs errors at start until these folders exist.
     let dirs = if product == Product::IsKm {

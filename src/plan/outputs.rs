@@ -53,10 +53,12 @@ pub enum TemplateId {
     ApimStoreSiteJson,
     /// The Admin app's `site.json` behind the API-M load balancer.
     ApimAdminSiteJson,
+    /// `hazelcast.properties` of a clustered Key Manager (the pack ships none).
+    IsKmHazelcastProperties,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 27] = [
+    pub const ALL: [TemplateId; 28] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -84,6 +86,7 @@ impl TemplateId {
         TemplateId::ApimPublisherSiteJson,
         TemplateId::ApimStoreSiteJson,
         TemplateId::ApimAdminSiteJson,
+        TemplateId::IsKmHazelcastProperties,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -103,6 +106,7 @@ impl TemplateId {
                 | ApimPublisherSiteJson
                 | ApimStoreSiteJson
                 | ApimAdminSiteJson
+                | IsKmHazelcastProperties
         )
     }
 
@@ -145,6 +149,7 @@ impl TemplateId {
             ApimAdminSiteJson => {
                 "apim-2.6.0/repository/deployment/server/jaggeryapps/admin/site/conf/site.json"
             }
+            IsKmHazelcastProperties => "is-km-5.7.0/repository/conf/hazelcast.properties",
         }
     }
 }

@@ -30,6 +30,23 @@ struct ReadmeView<'a> {
     pkcs12: bool,
     /// The H2 server's steps; `None` for a database server.
     h2: Option<H2Steps<'a>>,
+    /// The Hazelcast clusters, each with its members: their ports must be open to each other.
+    clusters: Vec<ClusterSteps<'a>>,
+}
+
+/// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
+#[derive(Serialize)]
+struct ClusterSteps<'a> {
+    domain: &'a str,
+    key_managers: bool,
+    members: Vec<ClusterMember<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClusterMember<'a> {
+    name: &'a str,
+    host: &'a str,
+    port: crate::model::Port,
 }
 
 /// One row of the topology table (README and `kmgen plan`).
@@ -183,8 +200,31 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         database,
         pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
         h2,
+        clusters: clusters(plan),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
+}
+
+/// The clusters of the plan's nodes, by `domain`, in node order.
+fn clusters(plan: &Plan) -> Vec<ClusterSteps<'_>> {
+    let mut v: Vec<ClusterSteps> = Vec::new();
+    for n in plan.nodes.iter().filter(|n| n.view.clustering.enabled) {
+        let c = &n.view.clustering;
+        let member = ClusterMember {
+            name: &n.name,
+            host: &c.local_member_host,
+            port: c.local_member_port,
+        };
+        match v.iter_mut().find(|s| s.domain == c.domain) {
+            Some(s) => s.members.push(member),
+            None => v.push(ClusterSteps {
+                domain: &c.domain,
+                key_managers: n.role == crate::model::Role::KeyManager,
+                members: vec![member],
+            }),
+        }
+    }
+    v
 }
 
 /// The JDBC driver jar an operator downloads for each database type.
