@@ -32,7 +32,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
         } else if path.extension().is_some_and(|e| {
             matches!(
                 e.to_str(),
-                Some("xml" | "properties" | "conf" | "md" | "sh")
+                Some("xml" | "properties" | "conf" | "md" | "sh" | "json")
             )
         }) {
             let rel = path.strip_prefix(root).expect("under root");

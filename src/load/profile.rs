@@ -251,6 +251,9 @@ pub struct GatewayLoadBalancer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Apim {
+    /// In front of the all-in-one nodes, or of the Publisher and Store nodes: one name for
+    /// both, each role's paths routed to its own nodes (`topology::PUBLISHER_PATHS`,
+    /// `STORE_PATHS`).
     pub load_balancer: Option<LoadBalancer>,
 }
 
@@ -273,9 +276,10 @@ pub struct Node {
     pub port_offset: i64,
     #[serde(default)]
     pub extra_names: Vec<String>,
-    /// Hazelcast `localMemberPort` of a clustered node (`gateway.hazelcast`, a gateway role);
-    /// default 4000. `port_offset` does not move it, so clustered nodes on one host each need
-    /// their own; the other members list the node at this port.
+    /// Hazelcast `localMemberPort` of a clustered node (a gateway role with
+    /// `gateway.hazelcast`, or one of several key managers); default 4000. `port_offset` does
+    /// not move it, so clustered nodes on one host each need their own; the other members
+    /// list the node at this port.
     pub hazelcast_port: Option<u16>,
 }
 

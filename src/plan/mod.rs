@@ -92,6 +92,14 @@ const APIM_FILES: &[(TemplateId, &str)] = &[
     (TemplateId::CatalinaServer, "tomcat/catalina-server.xml"),
 ];
 
+/// The jaggery apps' `site.json` files, by app (`wiring::site_json_apps` says which a role
+/// gets): written only behind the API-M load balancer.
+const SITE_JSON_FILES: &[(&str, TemplateId)] = &[
+    ("publisher", TemplateId::ApimPublisherSiteJson),
+    ("store", TemplateId::ApimStoreSiteJson),
+    ("admin", TemplateId::ApimAdminSiteJson),
+];
+
 /// Files outside the tables above that open a keystore or truststore, by role: each product
 /// component that reads one must read kmgen's (name, type, password). Paths from the node
 /// folder. A component that the role's start profile does not install never reads its file.
@@ -201,14 +209,29 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
             .into_iter()
             .map(|(template, path)| (template, path.to_string())),
     );
+    // proxy-server-and-load-balancer.md step 3: behind the load balancer, the apps'
+    // `reverseProxy` (and the Store's host whitelist); elsewhere the stock files stay.
+    if d.apim_load_balancer.is_some() {
+        for app in wiring::site_json_apps(n.role) {
+            let (_, template) = SITE_JSON_FILES
+                .iter()
+                .find(|(a, _)| a == app)
+                .expect("every app has its template");
+            configs.push((
+                *template,
+                format!("repository/deployment/server/jaggeryapps/{app}/site/conf/site.json"),
+            ));
+        }
+    }
     // hazelcast-clustering.md, "Configuring Hazelcast properties" step 1: every clustered
     // node gets the file (Carbon reads it if present: carbon-kernel@v4.4.35
-    // HazelcastClusteringAgent.java l.533-563).
+    // HazelcastClusteringAgent.java l.533-563; IS 5.7.0 runs the same kernel).
     if ports::clustered(d, n) {
-        configs.push((
-            TemplateId::ApimHazelcastProperties,
-            "repository/conf/hazelcast.properties".into(),
-        ));
+        let template = match product {
+            Product::Apim => TemplateId::ApimHazelcastProperties,
+            Product::IsKm => TemplateId::IsKmHazelcastProperties,
+        };
+        configs.push((template, "repository/conf/hazelcast.properties".into()));
     }
     // is-as-key-manager.md: the IS-KM logs errors at start until these folders exist.
     let dirs = if product == Product::IsKm {

@@ -47,10 +47,18 @@ pub enum TemplateId {
     EndpointConfig,
     /// `databases/h2/start-h2-server.sh`.
     H2Server,
+    /// The Publisher app's `site.json` behind the API-M load balancer.
+    ApimPublisherSiteJson,
+    /// The Store app's `site.json` behind the API-M load balancer.
+    ApimStoreSiteJson,
+    /// The Admin app's `site.json` behind the API-M load balancer.
+    ApimAdminSiteJson,
+    /// `hazelcast.properties` of a clustered Key Manager (the pack ships none).
+    IsKmHazelcastProperties,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 24] = [
+    pub const ALL: [TemplateId; 28] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -75,6 +83,10 @@ impl TemplateId {
         TemplateId::ApimSecureWebSocketInbound,
         TemplateId::EndpointConfig,
         TemplateId::H2Server,
+        TemplateId::ApimPublisherSiteJson,
+        TemplateId::ApimStoreSiteJson,
+        TemplateId::ApimAdminSiteJson,
+        TemplateId::IsKmHazelcastProperties,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -91,6 +103,10 @@ impl TemplateId {
                 | Readme
                 | Topology
                 | H2Server
+                | ApimPublisherSiteJson
+                | ApimStoreSiteJson
+                | ApimAdminSiteJson
+                | IsKmHazelcastProperties
         )
     }
 
@@ -124,6 +140,16 @@ impl TemplateId {
             }
             EndpointConfig => "common/repository/conf/identity/EndpointConfig.properties",
             H2Server => "databases/h2/start-h2-server.sh",
+            ApimPublisherSiteJson => {
+                "apim-2.6.0/repository/deployment/server/jaggeryapps/publisher/site/conf/site.json"
+            }
+            ApimStoreSiteJson => {
+                "apim-2.6.0/repository/deployment/server/jaggeryapps/store/site/conf/site.json"
+            }
+            ApimAdminSiteJson => {
+                "apim-2.6.0/repository/deployment/server/jaggeryapps/admin/site/conf/site.json"
+            }
+            IsKmHazelcastProperties => "is-km-5.7.0/repository/conf/hazelcast.properties",
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct NodeView {
     pub identity: Identity,
     /// Traffic-manager only files (`jndi.properties`, `registry_TM.xml`, `axis2_TM.xml`).
     pub jndi: Jndi,
+    /// The web apps' `site.json` behind the API-M load balancer; `None` on other nodes (they
+    /// get no `site.json`: the stock files stay).
+    pub reverse_proxy: Option<ReverseProxy>,
 }
 
 /// Which pack the node runs and which role it has; exactly one role flag is true.
@@ -337,6 +340,15 @@ pub struct Identity {
     pub id_token_issuer: &'static str,
 }
 
+/// `site.json` of the Publisher, Store and Admin apps behind the API-M load balancer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReverseProxy {
+    /// `reverseProxy.host`: the load balancer's name, with `:port` unless 443.
+    pub host: String,
+    /// `whiteListedHostNames` (Store, Admin): the stock `localhost` and the load balancer's name.
+    pub white_listed_host_names: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Jndi {
     /// `connectionfactory.TopicConnectionFactory` of the traffic manager's jndi.properties
@@ -370,9 +382,26 @@ pub struct NginxRoute {
     pub backend_scheme: &'static str,
     /// `backend_scheme` is `https`.
     pub backend_tls: bool,
-    /// nginx `upstream` name, unique per deployment, load balancer and port.
-    pub upstream: String,
+    /// Every node behind the port first, then one per path pool.
+    pub upstreams: Vec<NginxUpstream>,
+    /// The path pools' `location`s first, then `/`: every other path, to every node.
+    pub locations: Vec<NginxLocation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NginxUpstream {
+    /// nginx `upstream` name, unique per deployment, load balancer, port and pool.
+    pub name: String,
     /// `ip_hash` session affinity (the doc requires it for Publisher, Store and Key Manager).
     pub sticky: bool,
     pub backends: Vec<crate::topology::Backend>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NginxLocation {
+    /// What the paths carry; `None` for `/`.
+    pub what: Option<&'static str>,
+    /// What follows `location`: `/`, or a regular expression of the pool's paths.
+    pub matcher: String,
+    pub upstream: String,
 }

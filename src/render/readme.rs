@@ -1,7 +1,6 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
 use super::{databases, h2, RenderError, Renderer};
-use crate::model::Role;
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
 use crate::topology::{start_rank, LoadBalancerPlan, Product};
 use serde::Serialize;
@@ -31,6 +30,23 @@ struct ReadmeView<'a> {
     pkcs12: bool,
     /// The H2 server's steps; `None` for a database server.
     h2: Option<H2Steps<'a>>,
+    /// The Hazelcast clusters, each with its members: their ports must be open to each other.
+    clusters: Vec<ClusterSteps<'a>>,
+}
+
+/// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
+#[derive(Serialize)]
+struct ClusterSteps<'a> {
+    domain: &'a str,
+    key_managers: bool,
+    members: Vec<ClusterMember<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClusterMember<'a> {
+    name: &'a str,
+    host: &'a str,
+    port: crate::model::Port,
 }
 
 /// One row of the topology table (README and `kmgen plan`).
@@ -93,15 +109,6 @@ struct NodeSteps<'a> {
     pack: &'static str,
     home: &'static str,
     start_command: &'a str,
-    site_json: Option<SiteJson>,
-}
-
-/// proxy-server-and-load-balancer.md step 3: the web apps' `site.json` behind the load balancer.
-#[derive(Serialize)]
-struct SiteJson {
-    /// The load balancer's host as the web apps put it into URLs (IPv6 in brackets).
-    host: String,
-    apps: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -138,19 +145,7 @@ struct H2Steps<'a> {
     seeds: Vec<h2::Seed<'a>>,
 }
 
-fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
-    let site_json = plan.deployment.apim_load_balancer.as_ref().and_then(|lb| {
-        let apps: &'static [&'static str] = match n.role {
-            Role::AllInOne => &["publisher", "store", "admin"],
-            Role::Publisher => &["publisher", "admin"],
-            Role::Store => &["store"],
-            _ => &[],
-        };
-        (!apps.is_empty()).then(|| SiteJson {
-            host: lb.host.in_url(),
-            apps,
-        })
-    });
+fn node_steps(n: &PlannedNode) -> NodeSteps<'_> {
     NodeSteps {
         name: &n.name,
         role: n.role.as_str(),
@@ -161,7 +156,6 @@ fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
         },
         home: n.product.home(),
         start_command: &n.start_command,
-        site_json,
     }
 }
 
@@ -200,14 +194,37 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         is_km_version: d.is_km_version,
         topology: TopologyRow::rows(plan),
         links: &plan.links,
-        nodes: plan.nodes.iter().map(|n| node_steps(plan, n)).collect(),
+        nodes: plan.nodes.iter().map(node_steps).collect(),
         start_order: start,
         load_balancers: &plan.load_balancers,
         database,
         pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
         h2,
+        clusters: clusters(plan),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
+}
+
+/// The clusters of the plan's nodes, by `domain`, in node order.
+fn clusters(plan: &Plan) -> Vec<ClusterSteps<'_>> {
+    let mut v: Vec<ClusterSteps> = Vec::new();
+    for n in plan.nodes.iter().filter(|n| n.view.clustering.enabled) {
+        let c = &n.view.clustering;
+        let member = ClusterMember {
+            name: &n.name,
+            host: &c.local_member_host,
+            port: c.local_member_port,
+        };
+        match v.iter_mut().find(|s| s.domain == c.domain) {
+            Some(s) => s.members.push(member),
+            None => v.push(ClusterSteps {
+                domain: &c.domain,
+                key_managers: n.role == crate::model::Role::KeyManager,
+                members: vec![member],
+            }),
+        }
+    }
+    v
 }
 
 /// The JDBC driver jar an operator downloads for each database type.

@@ -119,13 +119,32 @@ pub fn human(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         s.push_str("\nLoad balancers:\n");
         for lb in &plan.load_balancers {
             for r in &lb.routes {
-                let to: Vec<String> = r
-                    .backends
-                    .iter()
-                    .map(|b| b.host.authority(b.port))
-                    .collect();
+                let to = |backends: &[crate::topology::Backend]| {
+                    let v: Vec<String> =
+                        backends.iter().map(|b| b.host.authority(b.port)).collect();
+                    v.join(", ")
+                };
                 let (scheme, at) = (r.scheme, lb.host.authority(r.listen));
-                let _ = writeln!(s, "  {scheme}://{at} ({}) -> {}", r.what, to.join(", "));
+                for p in &r.paths {
+                    let _ = writeln!(
+                        s,
+                        "  {scheme}://{at} {} ({}) -> {}",
+                        p.prefixes.join(", "),
+                        p.what,
+                        to(&p.backends)
+                    );
+                }
+                let other = if r.paths.is_empty() {
+                    ""
+                } else {
+                    " every other path"
+                };
+                let _ = writeln!(
+                    s,
+                    "  {scheme}://{at}{other} ({}) -> {}",
+                    r.what,
+                    to(&r.backends)
+                );
             }
         }
     }

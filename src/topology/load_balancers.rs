@@ -69,6 +69,22 @@ pub struct Route {
     pub what: &'static str,
     pub scheme: &'static str,
     pub listen: Port,
+    /// Every node behind the port: each carries the load balancer's name in its certificate.
+    pub backends: Vec<Backend>,
+    /// Paths that only some of `backends` serve, each sent to those nodes only; every other
+    /// path goes to any of `backends`. Empty when every node serves every path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PathPool>,
+}
+
+/// The paths of one role's web apps and services behind a shared port, and its nodes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathPool {
+    /// `publisher` or `store`: names the pool (nginx upstream suffix).
+    pub pool: &'static str,
+    pub what: &'static str,
+    /// Path prefixes, each matching itself and what follows a `/` after it.
+    pub prefixes: &'static [&'static str],
     pub backends: Vec<Backend>,
 }
 
@@ -108,15 +124,17 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
     // proxy-server-and-load-balancer.md, Step 2 (active-active, HA Publisher / Store): 9443.
     if let Some(lb) = &d.apim_load_balancer {
         let apim = |role| matches!(role, Role::AllInOne | Role::Publisher | Role::Store);
+        let mut route = r.https(
+            "apim.load_balancer.port",
+            "Publisher and Store web apps and services",
+            lb.port,
+            &apim,
+        );
+        route.paths = apim_paths(&r);
         v.push(LoadBalancerPlan {
             id: LoadBalancerId::Apim,
             host: lb.host.clone(),
-            routes: vec![r.https(
-                "apim.load_balancer.port",
-                "Publisher and Store web apps and services",
-                lb.port,
-                &apim,
-            )],
+            routes: vec![route],
         });
     }
     // distributed-setup.md, Step 6.3 item 1.2: PolicyDeployer/ServiceURL at the TM load balancer's 9443.
@@ -134,6 +152,51 @@ pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
         });
     }
     v
+}
+
+/// The Publisher node's apps: the `publisher` and `admin` jaggery apps and the Publisher and
+/// Admin REST APIs (`api#am#publisher#v0.14.war`, `api#am#admin#v0.14.war`:
+/// wso2/product-apim@v2.6.0 modules/distribution/product/src/main/assembly/bin.xml l.301-327,
+/// l.496, l.506). The `api-publisher` profile keeps the `publisher` and `admin` apps
+/// (modules/distribution/product/src/main/startup-scripts/profileSetup.sh l.168-196), and the
+/// docs run the Admin portal on the Publisher (proxy-server-and-load-balancer.md step 3.2;
+/// distributed-setup.md step 6.3 item 2).
+pub const PUBLISHER_PATHS: &[&str] =
+    &["/publisher", "/api/am/publisher", "/admin", "/api/am/admin"];
+
+/// The Store node's: the `store` app and the Store REST API (`api#am#store#v0.14.war`, bin.xml
+/// l.313-314, l.476; the `api-store` profile keeps them, profileSetup.sh l.198-227), and the
+/// admin services others call through the load balancer: the Publisher logs in at the
+/// Store's `AuthenticationAdmin` and clears its tier cache (`TierCacheService`) with that
+/// session, both under `APIStore/ServerURL` (wso2/carbon-apimgt@v6.4.50
+/// components/apimgt/org.wso2.carbon.apimgt.impl/src/main/java/org/wso2/carbon/apimgt/impl/clients/TierCacheInvalidationClient.java
+/// l.58, l.68-69, l.124, l.129; APIProviderImpl.java l.493-498: "this call happens to store
+/// node in a distributed setup"). Nothing calls a Publisher's admin services through it.
+pub const STORE_PATHS: &[&str] = &["/store", "/api/am/store", "/services"];
+
+/// Publisher and Store nodes behind one port: each role's paths go to its nodes only (with
+/// the route's affinity), every other path (`/carbon`, `/registry`, ...) to any of them. All-in-one
+/// nodes serve every path, so a route to them needs none.
+fn apim_paths(r: &Routes) -> Vec<PathPool> {
+    let publisher = |role| role == Role::Publisher;
+    let store = |role| role == Role::Store;
+    if !r.0.nodes.iter().any(|n| publisher(n.role) || store(n.role)) {
+        return Vec::new();
+    }
+    vec![
+        PathPool {
+            pool: "publisher",
+            what: "Publisher and Admin portals and REST APIs",
+            prefixes: PUBLISHER_PATHS,
+            backends: r.backends(&publisher, ports::MGT_HTTPS),
+        },
+        PathPool {
+            pool: "store",
+            what: "Store portal and REST API, the Store's admin services",
+            prefixes: STORE_PATHS,
+            backends: r.backends(&store, ports::MGT_HTTPS),
+        },
+    ]
 }
 
 /// API traffic (NIO HTTPS and HTTP) and WebSocket APIs, to every node that serves them.
@@ -182,8 +245,19 @@ impl Routes<'_> {
         roles: &dyn Fn(Role) -> bool,
         port: Port,
     ) -> Route {
-        let backends = self
-            .0
+        Route {
+            key,
+            what,
+            scheme,
+            listen,
+            backends: self.backends(roles, port),
+            paths: Vec::new(),
+        }
+    }
+
+    /// The nodes of `roles`, at their default port `port` (offset applied).
+    fn backends(&self, roles: &dyn Fn(Role) -> bool, port: Port) -> Vec<Backend> {
+        self.0
             .nodes
             .iter()
             .filter(|n| roles(n.role))
@@ -192,14 +266,7 @@ impl Routes<'_> {
                 host: n.host.clone(),
                 port: at(port, n),
             })
-            .collect();
-        Route {
-            key,
-            what,
-            scheme,
-            listen,
-            backends,
-        }
+            .collect()
     }
 
     /// HTTPS to the management port (9443 + offset) of the nodes of `roles`.

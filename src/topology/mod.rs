@@ -9,7 +9,10 @@ mod load_balancers;
 pub mod ports;
 mod trust;
 
-pub use load_balancers::{load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, Route};
+pub use load_balancers::{
+    load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route, PUBLISHER_PATHS,
+    STORE_PATHS,
+};
 pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots};
 
 /// Which product pack a node runs.

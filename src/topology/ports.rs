@@ -80,11 +80,46 @@ fn labelled(default: Port, node: &Node) -> (&'static str, Port) {
     (label, at(default, node))
 }
 
-/// Nodes that join a Hazelcast (wka) cluster: API-traffic nodes with `gateway.hazelcast`.
-/// hazelcast-clustering.md, "Enabling Hazelcast clustering": the gateway manager and workers;
-/// the IS-KM does not join (is-as-key-manager.md, Step 4 item 1.1 only gives it their URL).
+/// A Hazelcast (wka) cluster of a deployment: its members list only each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cluster {
+    /// The API-traffic nodes with `gateway.hazelcast`: immediate token invalidation across
+    /// the gateways (hazelcast-clustering.md, "When to use Hazelcast").
+    Gateways,
+    /// Several IS-KM nodes (behind their load balancer): they share the caches Carbon
+    /// distributes when clustered (see `plan::wiring::cluster`).
+    KeyManagers,
+}
+
+impl Cluster {
+    /// Its name: `domain`, Carbon's Hazelcast group (carbon-kernel@v4.4.35
+    /// HazelcastClusteringAgent.java l.370-372). One per deployment and cluster, so neither
+    /// two deployments on one network nor a deployment's two clusters join each other; the
+    /// doc's example is `wso2.am.domain` (hazelcast-clustering.md, Step 1 item 3), the stock
+    /// `wso2.carbon.domain` would be everyone's.
+    pub fn domain(self, d: &Deployment) -> String {
+        match self {
+            Cluster::Gateways => format!("wso2.am.{}.domain", d.name),
+            Cluster::KeyManagers => format!("wso2.km.{}.domain", d.name),
+        }
+    }
+}
+
+/// The cluster a node joins, if any: API-traffic nodes with `gateway.hazelcast`; key
+/// managers when there are several.
+pub fn cluster(d: &Deployment, node: &Node) -> Option<Cluster> {
+    if d.gateway.hazelcast && node.role.is_gateway() {
+        Some(Cluster::Gateways)
+    } else if node.role == Role::KeyManager && d.key_managers().count() > 1 {
+        Some(Cluster::KeyManagers)
+    } else {
+        None
+    }
+}
+
+/// Whether a node joins a Hazelcast cluster (and so listens on its `hazelcast_port`).
 pub fn clustered(d: &Deployment, node: &Node) -> bool {
-    d.gateway.hazelcast && node.role.is_gateway()
+    cluster(d, node).is_some()
 }
 
 /// Every port a node listens on, with a label, after its offset.

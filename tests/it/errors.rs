@@ -97,6 +97,7 @@ cases! {
     gateway_roles_vs_sync => "gateway-roles-vs-sync",
     h2_server_cannot_work => "h2-server-cannot-work",
     hazelcast_port_collision => "hazelcast-port-collision",
+    hazelcast_port_km_collision => "hazelcast-port-km-collision",
     hazelcast_port_unused => "hazelcast-port-unused",
     key_alias_too_long => "key-alias-too-long",
     key_bits_1024 => "key-bits-1024",

@@ -216,3 +216,106 @@ fn the_gateway_manager_maps_the_servlet_ports() {
     );
     assert_eq!(members(&worker), ["gw.example.com:4100"]);
 }
+
+/// Two Key Managers behind their load balancer, the gateways clustered or not; the second
+/// Key Manager shares the first's host at offset 1 with its own Hazelcast port.
+fn two_key_managers(gateway_hazelcast: bool) -> String {
+    format!(
+        r#"
+[deployment]
+name = "acme-ha"
+pattern = "hybrid-active-active"
+[key_manager]
+load_balancer = {{ host = "km.example.com" }}
+[gateway]
+hazelcast = {gateway_hazelcast}
+load_balancer = {{ host = "gw.example.com" }}
+[[node]]
+name = "km-1"
+role = "key-manager"
+host = "km1.example.com"
+[[node]]
+name = "km-2"
+role = "key-manager"
+host = "km1.example.com"
+port_offset = 1
+hazelcast_port = 4001
+[[node]]
+name = "apim-1"
+role = "all-in-one"
+host = "apim1.example.com"
+[[node]]
+name = "apim-2"
+role = "all-in-one"
+host = "apim2.example.com"
+"#
+    )
+}
+
+/// Several Key Managers are one cluster of their own (their own domain, each at its own
+/// host and Hazelcast port, the other Key Managers its only members), with
+/// `hazelcast.properties`; the gateways' cluster never lists them. Before issue 11 the
+/// Key Managers ran the stock, unclustered axis2.xml.
+#[test]
+fn several_key_managers_are_a_cluster_of_their_own() {
+    for gateway_hazelcast in [true, false] {
+        let p = plan_of(&two_key_managers(gateway_hazelcast));
+        for (node, port, other) in [
+            ("km-1", "4000", "km1.example.com:4001"),
+            ("km-2", "4001", "km1.example.com:4000"),
+        ] {
+            let axis2 = rendered_xml(&p, node, AXIS2);
+            assert_eq!(attrs(&axis2, CLUSTERING, "enable"), ["true"], "{node}");
+            assert_eq!(param(&axis2, "membershipScheme"), "wka", "{node}");
+            assert_eq!(param(&axis2, "domain"), "wso2.km.acme-ha.domain", "{node}");
+            assert_eq!(
+                param(&axis2, "localMemberHost"),
+                "km1.example.com",
+                "{node}"
+            );
+            assert_eq!(param(&axis2, "localMemberPort"), port, "{node}");
+            assert_eq!(members(&axis2), [other], "{node}");
+            let props = rendered(&p, node, PROPERTIES);
+            assert!(
+                props
+                    .contains("hazelcast.shutdownhook.enabled=false\nhazelcast.logging.type=log4j"),
+                "{node}: {props}"
+            );
+            assert!(
+                p.node(node)
+                    .unwrap()
+                    .ports
+                    .iter()
+                    .any(|(label, p)| *label == "Hazelcast" && p.to_string() == port),
+                "{node} lists its Hazelcast port"
+            );
+        }
+        for node in ["apim-1", "apim-2"] {
+            let axis2 = rendered_xml(&p, node, AXIS2);
+            let enabled = attrs(&axis2, CLUSTERING, "enable");
+            assert_eq!(enabled, [gateway_hazelcast.to_string()], "{node}");
+            if gateway_hazelcast {
+                assert_eq!(param(&axis2, "domain"), "wso2.am.acme-ha.domain", "{node}");
+                assert!(
+                    members(&axis2).iter().all(|m| m.starts_with("apim")),
+                    "{node}: {:?}",
+                    members(&axis2)
+                );
+            }
+        }
+    }
+}
+
+/// One Key Manager joins no cluster: the stock clustering block, no hazelcast.properties.
+#[test]
+fn a_single_key_manager_is_not_clustered() {
+    let p = plan_of(&active_active(
+        true,
+        "host = \"apim1.example.com\"",
+        "host = \"apim2.example.com\"",
+    ));
+    let km = rendered_xml(&p, "km", AXIS2);
+    assert_eq!(attrs(&km, CLUSTERING, "enable"), ["false"]);
+    assert_eq!(param(&km, "membershipScheme"), "multicast");
+    assert!(try_rendered(&p, "km", PROPERTIES).is_none());
+}

@@ -3,7 +3,7 @@
 //! server on a port its host already uses.
 use crate::diagnostic::Problems;
 use crate::load::profile;
-use crate::model::{Deployment, Host, Port};
+use crate::model::{Deployment, Host, Port, Role};
 use crate::topology::ports::HAZELCAST_LABEL;
 use crate::topology::{self, ports};
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,7 +87,7 @@ fn free_port(d: &Deployment, host: &Host, port: Port) -> u16 {
         .unwrap_or(port.get())
 }
 
-/// `hazelcast_port` only on the nodes that join the Hazelcast cluster.
+/// `hazelcast_port` only on the nodes that join a Hazelcast cluster.
 pub(super) fn check_unused_hazelcast_ports(
     nodes: &[profile::Node],
     d: &Deployment,
@@ -97,10 +97,15 @@ pub(super) fn check_unused_hazelcast_ports(
         if raw.hazelcast_port.is_none() || ports::clustered(d, n) {
             continue;
         }
-        let (why, help) = if d.gateway.hazelcast {
+        let (why, help) = if n.role == Role::KeyManager {
+            (
+                "the only key-manager node joins no cluster (several key managers do)".to_string(),
+                "remove it",
+            )
+        } else if d.gateway.hazelcast {
             (
                 format!(
-                    "role `{}` does not join the Hazelcast cluster (only the gateway roles do)",
+                    "role `{}` does not join a Hazelcast cluster (the gateway roles do, and several key managers)",
                     n.role.as_str()
                 ),
                 "remove it",

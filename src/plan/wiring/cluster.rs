@@ -2,16 +2,29 @@
 //! presents itself (`HostName`, Tomcat `proxyPort`).
 use crate::model::{Deployment, Endpoint, Host, Node, Role};
 use crate::plan::view::*;
-use crate::topology::ports::{self};
+use crate::topology::ports;
 
 /// Hazelcast (wka) clustering of the gateway roles (hazelcast-clustering.md, "Enabling
-/// Hazelcast clustering"); stock values on every other node.
+/// Hazelcast clustering") and of several key managers; stock values on every other node.
+///
+/// Key managers: IS-KM HA is copies of one node behind a load balancer (is-as-key-manager.md
+/// step 6), and the docs stop there. Clustered, Carbon keeps every cache that is not local
+/// (no `$__local__$` name) in a Hazelcast map the members share
+/// (wso2/carbon-kernel@v4.4.35 core/javax.cache/src/main/java/org/wso2/carbon/caching/impl/CacheImpl.java
+/// l.126-155, the map provider the clustering agent registers:
+/// core/org.wso2.carbon.core/.../internal/StartupFinalizerServiceComponent.java l.286-300):
+/// the user-core role and permission caches (`USER_ROLES_CACHE`, `AUTHORIZATION_CACHE`),
+/// for instance, so a role change on one Key Manager holds on the other at once instead of
+/// after their timeout. Unclustered, every cache of each node is its own. The identity
+/// caches that identity.xml marks `isDistributed="false"` (OAuthCache, AppInfoCache, ...)
+/// stay local either way (carbon-identity-framework@v5.12.153 BaseCache.java l.56-57): with
+/// the stock `ForceLocalCache` false, Carbon sends no invalidation for them
+/// (CacheImpl.java l.129-138, l.519-526, l.646-652; ClusterCacheInvalidationRequestSender.java
+/// l.72-75).
 pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
-    let enabled = ports::clustered(d, n);
-    if !enabled {
-        // The stock clustering block of both packs (product-apim@v2.6.0 and carbon-kernel@v4.4.35 axis2.xml).
+    let Some(cluster) = ports::cluster(d, n) else {
         return Clustering {
-            enabled,
+            enabled: false,
             membership_scheme: "multicast",
             domain: "wso2.carbon.domain".into(),
             local_member_host: "127.0.0.1".into(),
@@ -20,14 +33,14 @@ pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
             port_mapping: None,
             members: Vec::new(),
         };
-    }
+    };
     // Step 2 item 7: every other member at its own localMemberPort.
     // (Steps 1 and 2 item 7 list the manager and the workers; leaving the node itself out is
     // kmgen's, see docs/unsourced-rules.md.)
     let members = d
         .nodes
         .iter()
-        .filter(|m| m.name != n.name && ports::clustered(d, m))
+        .filter(|m| m.name != n.name && ports::cluster(d, m) == Some(cluster))
         .map(|m| Member {
             host: m.host.clone(),
             port: m.hazelcast_port,
@@ -37,10 +50,10 @@ pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
     // the servlet ports, written un-offset ("they get auto-incremented by portOffset").
     let manager = n.role == Role::GatewayManager;
     Clustering {
-        enabled,
+        enabled: true,
         membership_scheme: "wka",
-        domain: domain(d),
-        // Step 1 item 4: the node's own address.
+        domain: cluster.domain(d),
+        // Step 1 items 4-5: the node's own address (not its load balancer's), and its port.
         local_member_host: n.host.to_string(),
         local_member_port: n.hazelcast_port,
         sub_domain: if manager { "mgt" } else { "worker" },
@@ -50,15 +63,6 @@ pub(crate) fn clustering(d: &Deployment, n: &Node) -> Clustering {
         }),
         members,
     }
-}
-
-/// The cluster's name, one per deployment: Carbon makes it the Hazelcast group name
-/// (carbon-kernel@v4.4.35 HazelcastClusteringAgent.java l.370-372), and members of other
-/// groups never join it, so two deployments on one network stay apart. The doc's example
-/// is `wso2.am.domain` (hazelcast-clustering.md, Step 1 item 3); the stock
-/// `wso2.carbon.domain` would be shared by every deployment.
-pub(crate) fn domain(d: &Deployment) -> String {
-    format!("wso2.am.{}.domain", d.name)
 }
 
 /// The load balancer in front of a node's management port (9443 + offset), if any.

@@ -7,6 +7,7 @@ mod api_manager;
 mod cluster;
 mod datasources;
 mod nginx;
+mod site_json;
 mod stock;
 mod throttling;
 mod user_store;
@@ -14,6 +15,7 @@ mod user_store;
 pub use api_manager::revoke_api_url;
 pub use datasources::driver;
 pub use nginx::nginx_view;
+pub use site_json::site_json_apps;
 
 use crate::model::{Deployment, Endpoint, Node, Role};
 use crate::plan::view::*;
@@ -130,6 +132,7 @@ pub fn view(
             },
         },
         jndi: throttling::jndi(d, n),
+        reverse_proxy: site_json::reverse_proxy(d, n),
     }
 }
 
