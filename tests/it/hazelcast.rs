@@ -19,6 +19,7 @@ name = "acme-ha"
 pattern = "hybrid-active-active"
 [gateway]
 hazelcast = {hazelcast}
+sync = "rsync"
 load_balancer = {{ host = "gw.example.com" }}
 [[node]]
 name = "km"
