@@ -32,7 +32,19 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
         } else if path.extension().is_some_and(|e| {
             matches!(
                 e.to_str(),
-                Some("xml" | "properties" | "conf" | "md" | "sh")
+                Some(
+                    "xml"
+                        | "properties"
+                        | "conf"
+                        | "md"
+                        | "sh"
+                        | "txt"
+                        | "cron"
+                        | "service"
+                        | "timer"
+                        | "mount"
+                        | "fstab"
+                )
             )
         }) {
             let rel = path.strip_prefix(root).expect("under root");

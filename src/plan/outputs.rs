@@ -47,10 +47,27 @@ pub enum TemplateId {
     EndpointConfig,
     /// `databases/h2/start-h2-server.sh`.
     H2Server,
+    /// `sync/<group>/rsync-for-carbon-depsync.sh`: the sync source pushes its
+    /// `repository/deployment/server` to the others.
+    SyncRsyncScript,
+    /// `sync/<group>/workers-list.txt`: where that script pushes to.
+    SyncWorkersList,
+    /// `sync/<group>/cron.d/<job>`: the script every minute, from cron.
+    SyncCron,
+    /// `sync/<group>/systemd/<job>.service`: one run of the script.
+    SyncService,
+    /// `sync/<group>/systemd/<job>.timer`: that service every minute.
+    SyncTimer,
+    /// `sync/<group>/seed-nfs-export.sh`: fills the NFS share once, before the first start.
+    SyncNfsSeed,
+    /// `sync/<group>/<node>/fstab`: the node's fstab line for the share.
+    SyncFstab,
+    /// `sync/<group>/<node>/<escaped mount point>.mount`: the same as a systemd mount unit.
+    SyncMount,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 24] = [
+    pub const ALL: [TemplateId; 32] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -75,6 +92,14 @@ impl TemplateId {
         TemplateId::ApimSecureWebSocketInbound,
         TemplateId::EndpointConfig,
         TemplateId::H2Server,
+        TemplateId::SyncRsyncScript,
+        TemplateId::SyncWorkersList,
+        TemplateId::SyncCron,
+        TemplateId::SyncService,
+        TemplateId::SyncTimer,
+        TemplateId::SyncNfsSeed,
+        TemplateId::SyncFstab,
+        TemplateId::SyncMount,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -91,6 +116,14 @@ impl TemplateId {
                 | Readme
                 | Topology
                 | H2Server
+                | SyncRsyncScript
+                | SyncWorkersList
+                | SyncCron
+                | SyncService
+                | SyncTimer
+                | SyncNfsSeed
+                | SyncFstab
+                | SyncMount
         )
     }
 
@@ -124,6 +157,14 @@ impl TemplateId {
             }
             EndpointConfig => "common/repository/conf/identity/EndpointConfig.properties",
             H2Server => "databases/h2/start-h2-server.sh",
+            SyncRsyncScript => "sync/rsync-for-carbon-depsync.sh",
+            SyncWorkersList => "sync/workers-list.txt",
+            SyncCron => "sync/depsync.cron",
+            SyncService => "sync/depsync.service",
+            SyncTimer => "sync/depsync.timer",
+            SyncNfsSeed => "sync/seed-nfs-export.sh",
+            SyncFstab => "sync/nfs.fstab",
+            SyncMount => "sync/nfs.mount",
         }
     }
 }
@@ -141,6 +182,12 @@ pub enum FileKind {
     DatabaseScript,
     /// A shell script the operator runs (written 0755).
     H2ServerScript,
+    /// An artifact sharing script: rsync job, NFS seeding (written 0755).
+    SyncScript,
+    /// An artifact sharing file an operator installs: rsync destinations, cron.d, fstab line.
+    SyncConfig,
+    /// A systemd unit: the rsync job's service and timer, a node's NFS mount.
+    SystemdUnit,
     Readme,
     Manifest,
     Marker,
@@ -157,6 +204,9 @@ impl FileKind {
             FileKind::LoadBalancer => "load-balancer",
             FileKind::DatabaseScript => "database-script",
             FileKind::H2ServerScript => "h2-server-script",
+            FileKind::SyncScript => "sync-script",
+            FileKind::SyncConfig => "sync-config",
+            FileKind::SystemdUnit => "systemd-unit",
             FileKind::Readme => "readme",
             FileKind::Manifest => "manifest",
             FileKind::Marker => "marker",
@@ -209,6 +259,13 @@ pub enum Source {
     DatabaseScript,
     /// `databases/h2/start-h2-server.sh`, rendered from the deployment.
     H2ServerScript,
+    /// A file of `sync/`: group `group` of `Plan::sync`, for node `node` (the rsync source,
+    /// or the node that mounts the share) when it belongs on one.
+    Sync {
+        group: usize,
+        node: Option<usize>,
+        template: TemplateId,
+    },
     /// The bundle's `README.md`.
     Readme,
     /// `manifest.json`: every other file with its digest (written last).
@@ -226,7 +283,7 @@ pub struct Output {
     /// Path inside `OUT/<name>/`.
     pub path: String,
     pub kind: FileKind,
-    /// The node whose folder holds it.
+    /// The node whose folder holds it, or (`sync/`) the node it is installed on.
     pub node: Option<String>,
     /// Holds a secret or a private key: written 0600.
     pub private: bool,
@@ -238,7 +295,8 @@ impl Output {
     /// The file's mode: 0600 when it holds a secret, 0755 for a script run as it is, else
     /// 0644.
     pub fn mode(&self) -> u32 {
-        match (self.private, self.kind == FileKind::H2ServerScript) {
+        let script = matches!(self.kind, FileKind::H2ServerScript | FileKind::SyncScript);
+        match (self.private, script) {
             (true, _) => 0o600,
             (false, true) => 0o755,
             (false, false) => 0o644,

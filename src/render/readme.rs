@@ -1,9 +1,9 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
-use super::{databases, h2, RenderError, Renderer};
+use super::{databases, h2, sync, RenderError, Renderer};
 use crate::model::Role;
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
-use crate::topology::{start_rank, LoadBalancerPlan, Product};
+use crate::topology::{start_rank, LoadBalancerPlan};
 use serde::Serialize;
 
 /// The nodes in the order they start.
@@ -31,6 +31,8 @@ struct ReadmeView<'a> {
     pkcs12: bool,
     /// The H2 server's steps; `None` for a database server.
     h2: Option<H2Steps<'a>>,
+    /// The groups of nodes that share their deployed artifacts.
+    sync: Vec<sync::GroupView<'a>>,
 }
 
 /// One row of the topology table (README and `kmgen plan`).
@@ -91,7 +93,7 @@ struct NodeSteps<'a> {
     role: &'static str,
     host: &'a str,
     pack: &'static str,
-    home: &'static str,
+    home: &'a str,
     start_command: &'a str,
     site_json: Option<SiteJson<'a>>,
 }
@@ -154,11 +156,8 @@ fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
         name: &n.name,
         role: n.role.as_str(),
         host: &n.host,
-        pack: match n.product {
-            Product::Apim => "wso2am-2.6.0",
-            Product::IsKm => "wso2is-km-5.7.0",
-        },
-        home: n.product.home(),
+        pack: n.product.pack_folder(),
+        home: &n.home,
         start_command: &n.start_command,
         site_json,
     }
@@ -205,6 +204,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         database,
         pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
         h2,
+        sync: sync::groups(plan),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

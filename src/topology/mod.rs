@@ -44,12 +44,6 @@ impl Product {
             Product::IsKm => "is-km-5.7.0",
         }
     }
-    pub fn home(self) -> &'static str {
-        match self {
-            Product::Apim => "<APIM_HOME>",
-            Product::IsKm => "<IS_KM_HOME>",
-        }
-    }
     /// The folder the product's zip unpacks to (`/opt/<it>` is a node's default home).
     pub fn pack_folder(self) -> &'static str {
         match self {

@@ -18,6 +18,7 @@ mod recovery;
 mod secrets;
 mod stores;
 mod support;
+mod sync;
 mod templates;
 mod user_store;
 mod wiring;
