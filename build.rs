@@ -32,7 +32,20 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
         } else if path.extension().is_some_and(|e| {
             matches!(
                 e.to_str(),
-                Some("xml" | "properties" | "conf" | "md" | "sh" | "json")
+                Some(
+                    "xml"
+                        | "properties"
+                        | "conf"
+                        | "md"
+                        | "sh"
+                        | "txt"
+                        | "cron"
+                        | "service"
+                        | "timer"
+                        | "mount"
+                        | "fstab"
+                        | "json"
+                )
             )
         }) {
             let rel = path.strip_prefix(root).expect("under root");

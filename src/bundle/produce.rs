@@ -3,7 +3,7 @@ use crate::error::Error;
 use crate::keystore;
 use crate::pki::Pki;
 use crate::plan::{nginx_view, Output, Plan, Source};
-use crate::render::{databases, h2, readme, Renderer};
+use crate::render::{databases, h2, readme, sync, Renderer};
 use std::fs;
 use std::path::Path;
 
@@ -84,6 +84,11 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             .1
             .into_bytes(),
         Source::H2ServerScript => h2::script(plan, renderer)?.into_bytes(),
+        Source::Sync {
+            group,
+            node,
+            template,
+        } => sync::render(plan, renderer, *group, *node, *template)?.into_bytes(),
         Source::Readme => readme::render(plan, renderer)?.into_bytes(),
         Source::Keystore { .. }
         | Source::Truststore { .. }

@@ -59,11 +59,16 @@ pub const SHOWN: &[&str] = &[
     "jwt.signature_algorithm",
     "gateway.hazelcast",
     "gateway.sync",
+    "gateway.nfs_export",
+    "gateway.rsync_user",
     "gateway.load_balancer.host",
     "gateway.load_balancer.https_port",
     "gateway.load_balancer.http_port",
     "apim.load_balancer.host",
     "apim.load_balancer.port",
+    "traffic_manager.sync",
+    "traffic_manager.nfs_export",
+    "traffic_manager.rsync_user",
     "traffic_manager.load_balancer.host",
     "traffic_manager.load_balancer.port",
     "node[].name",
@@ -72,6 +77,7 @@ pub const SHOWN: &[&str] = &[
     "node[].port_offset",
     "node[].extra_names[]",
     "node[].hazelcast_port",
+    "node[].home",
 ];
 
 /// The secrets of the profile: masked whatever they hold, but for the `env` variable or

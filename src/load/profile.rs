@@ -234,7 +234,15 @@ impl Default for Jwt {
 #[serde(deny_unknown_fields, default)]
 pub struct Gateway {
     pub hazelcast: bool,
-    pub sync: SyncMode,
+    /// How the nodes that serve API traffic share `repository/deployment/server`: `nfs` (each
+    /// mounts `nfs_export`) or `rsync` (the gateway manager, or the first all-in-one node,
+    /// pushes its folder to the others). Required with several such nodes; no default.
+    pub sync: Option<SyncMode>,
+    /// `host:/path` of the NFS share every such node mounts; required with `sync = "nfs"`.
+    pub nfs_export: Option<String>,
+    /// With `sync = "rsync"`: the user the sync job runs as on the source and logs in as on
+    /// the others (default `wso2carbon`, the user WSO2's Ansible scripts run the packs as).
+    pub rsync_user: Option<String>,
     pub load_balancer: Option<GatewayLoadBalancer>,
 }
 
@@ -257,12 +265,23 @@ pub struct Apim {
     pub load_balancer: Option<LoadBalancer>,
 }
 
-/// `[traffic_manager]`: a load balancer in front of several traffic managers. The Publisher
-/// deploys throttling policies through it (`PolicyDeployer/ServiceURL`, distributed-setup.md
-/// step 6); events still go to every traffic manager through the URL groups.
+/// `[traffic_manager]`: how several traffic managers share their deployed execution plans
+/// (the throttling policies), and the load balancer the Publisher deploys them through with
+/// NFS (`PolicyDeployer/ServiceURL`, distributed-setup.md step 6); events still go to every
+/// traffic manager through the URL groups.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrafficManager {
+    /// Required with several traffic managers, refused with one: `nfs` (each mounts
+    /// `nfs_export` on `repository/deployment/server`, distributed-setup.md step 6.5) or
+    /// `rsync` (the first traffic manager pushes its folder to the others and receives every
+    /// policy). No default.
+    pub sync: Option<SyncMode>,
+    /// `host:/path` of their NFS share (not the gateways'); required with `sync = "nfs"`.
+    pub nfs_export: Option<String>,
+    /// As `[gateway] rsync_user`, for the traffic managers' rsync job.
+    pub rsync_user: Option<String>,
+    /// Required with `sync = "nfs"`; refused with `rsync`, where policies go to the source.
     pub load_balancer: Option<LoadBalancer>,
 }
 
@@ -281,6 +300,11 @@ pub struct Node {
     /// not move it, so clustered nodes on one host each need their own; the other members
     /// list the node at this port.
     pub hazelcast_port: Option<u16>,
+    /// The absolute folder the node's pack is unzipped into (its `CARBON_HOME`), for the
+    /// README and the artifact sharing files. Default `/opt/wso2am-2.6.0` (a key manager:
+    /// `/opt/wso2is-km-5.7.0`); `/opt/<node name>/<pack>` when several nodes of one pack
+    /// share a host.
+    pub home: Option<String>,
 }
 
 /// A secret value: a literal string, `{ env = "VAR" }` or `{ file = "path" }`.

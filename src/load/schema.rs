@@ -134,6 +134,8 @@ const JWT: &[Field] = &[
 const GATEWAY: &[Field] = &[
     opt("hazelcast", Kind::Bool),
     opt("sync", Kind::Enum(names::<SyncMode>)),
+    opt("nfs_export", Kind::Str),
+    opt("rsync_user", Kind::Str),
     opt("load_balancer", Kind::Table(GATEWAY_LOAD_BALANCER)),
 ];
 const GATEWAY_LOAD_BALANCER: &[Field] = &[
@@ -142,7 +144,12 @@ const GATEWAY_LOAD_BALANCER: &[Field] = &[
     opt("http_port", U16),
 ];
 const APIM: &[Field] = &[opt("load_balancer", Kind::Table(LOAD_BALANCER))];
-const TRAFFIC_MANAGER: &[Field] = &[opt("load_balancer", Kind::Table(LOAD_BALANCER))];
+const TRAFFIC_MANAGER: &[Field] = &[
+    opt("sync", Kind::Enum(names::<SyncMode>)),
+    opt("nfs_export", Kind::Str),
+    opt("rsync_user", Kind::Str),
+    opt("load_balancer", Kind::Table(LOAD_BALANCER)),
+];
 const NODE: &[Field] = &[
     req("name", Kind::Str),
     req("role", Kind::Enum(names::<Role>)),
@@ -150,6 +157,7 @@ const NODE: &[Field] = &[
     opt("port_offset", I64),
     opt("extra_names", Kind::Strs),
     opt("hazelcast_port", U16),
+    opt("home", Kind::Str),
 ];
 
 const UNKNOWN_HELP: &str = "remove the key or fix its spelling; the accepted keys are listed above";
@@ -454,7 +462,7 @@ mod tests {
     /// keys without a default are the required ones.
     #[test]
     fn schema_is_profile_rs() {
-        let tables: [(&[Field], &[&str]); 14] = [
+        let tables: [(&[Field], &[&str]); 15] = [
             (PROFILE, names::<profile::Profile>()),
             (DEPLOYMENT, names::<profile::Deployment>()),
             (ADMIN, names::<profile::Admin>()),
@@ -471,13 +479,13 @@ mod tests {
                 names::<profile::GatewayLoadBalancer>(),
             ),
             (APIM, names::<profile::Apim>()),
+            (TRAFFIC_MANAGER, names::<profile::TrafficManager>()),
             (NODE, names::<profile::Node>()),
         ];
         for (fields, serde) in tables {
             let keys: Vec<&str> = fields.iter().map(|f| f.key).collect();
             assert_eq!(keys, serde);
         }
-        assert_eq!(names::<profile::TrafficManager>(), ["load_balancer"]);
         assert_eq!(names::<StoreFormat>(), ["jks", "pkcs12"]);
         // A table holding only its required keys parses; without any one of them it does not.
         let minimal = "[deployment]\nname = \"a\"\npattern = \"distributed\"\n\

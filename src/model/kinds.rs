@@ -166,12 +166,22 @@ impl SignatureAlgorithm {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// `[gateway] sync`, `[traffic_manager] sync`: no default, since neither works unasked (NFS
+/// needs a share, rsync a direction every node deploys in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
-    #[default]
     Nfs,
     Rsync,
+}
+
+impl SyncMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncMode::Nfs => "nfs",
+            SyncMode::Rsync => "rsync",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]

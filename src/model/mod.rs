@@ -6,9 +6,11 @@
 //! the user store). Secrets stay `Secret` until a template writes them.
 mod builds;
 mod kinds;
+#[macro_use]
 mod net;
 mod secret;
 mod stores;
+mod sync;
 
 pub use builds::{ApimBuild, IsKmBuild};
 pub use kinds::{
@@ -21,6 +23,7 @@ use std::path::PathBuf;
 pub use stores::{
     Database, DbConnection, DbEngine, DbServer, ExternalLdap, H2Server, LdapSchema, UserStore,
 };
+pub use sync::{AbsPath, ArtifactSync, NfsExport, OsUser};
 
 #[derive(Debug, Clone)]
 pub struct Deployment {
@@ -39,6 +42,8 @@ pub struct Deployment {
     pub apim_load_balancer: Option<Endpoint>,
     /// Load balancer in front of the traffic managers (the Publisher's policy deployer).
     pub tm_load_balancer: Option<Endpoint>,
+    /// How several traffic managers share their deployed execution plans.
+    pub tm_sync: Option<ArtifactSync>,
     pub nodes: Vec<Node>,
 }
 
@@ -86,7 +91,9 @@ pub struct Jwt {
 #[derive(Debug, Clone)]
 pub struct Gateway {
     pub hazelcast: bool,
-    pub sync: SyncMode,
+    /// How the nodes that serve API traffic share their deployed artifacts; `None` when one
+    /// node serves them (validation refuses `None` with several).
+    pub sync: Option<ArtifactSync>,
     pub load_balancer: Option<GatewayLoadBalancer>,
 }
 
@@ -114,6 +121,8 @@ pub struct Node {
     /// Hazelcast `localMemberPort` (not moved by the offset); read only when the node is
     /// clustered (`topology::ports::clustered`).
     pub hazelcast_port: Port,
+    /// The folder its pack is unzipped into (`CARBON_HOME`).
+    pub home: AbsPath,
 }
 
 impl Deployment {

@@ -1,10 +1,10 @@
 //! Every file of the bundle, as planned outputs: the nodes' configs and stores, the PKI,
-//! the load balancers' files, the database script (or the H2 server's), the README, the
-//! manifest and the marker.
+//! the load balancers' files, the database script (or the H2 server's), the artifact sharing
+//! files, the README, the manifest and the marker.
 use super::{CertSpec, FileKind, KeySpec, Output, PlannedNode, Source, H2_SCRIPT, MARKER};
 use crate::model::Deployment;
 use crate::plan::lb_paths;
-use crate::topology::LoadBalancerPlan;
+use crate::topology::{LoadBalancerPlan, SyncGroup};
 
 impl Output {
     fn new(path: String, kind: FileKind, private: bool, source: Source) -> Output {
@@ -26,10 +26,14 @@ pub(super) fn outputs(
     keys: &[KeySpec],
     certs: &[CertSpec],
     lbs: &[LoadBalancerPlan],
+    sync: &[SyncGroup],
 ) -> Vec<Output> {
     let mut v: Vec<Output> = nodes.iter().enumerate().flat_map(node_outputs).collect();
     v.extend(pki_outputs(keys, certs));
     v.extend(lbs.iter().enumerate().flat_map(lb_outputs));
+    for group in sync.iter().enumerate() {
+        v.extend(super::sync::outputs(d, nodes, group));
+    }
     if let Some(server) = d.database.server() {
         let path = format!("databases/{}/create-databases.sql", server.db_type.as_str());
         v.push(Output::new(

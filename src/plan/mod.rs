@@ -5,16 +5,18 @@ mod files;
 mod links;
 mod outputs;
 mod pki;
+mod sync;
 pub mod view;
 mod wiring;
 
 pub use links::Link;
 pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, H2_SCRIPT, MARKER};
 pub use pki::{CertSpec, KeySpec};
+pub use sync::{install_dir, job_name, mount_unit_name, server_dir};
 pub use wiring::{driver, nginx_view, revoke_api_url};
 
-use crate::model::{Deployment, Host, Name, Node, Port, PortOffset, Role};
-use crate::topology::{self, key_id, ports, start_profile, LoadBalancerPlan, Product};
+use crate::model::{AbsPath, Deployment, Host, Name, Node, Port, PortOffset, Role};
+use crate::topology::{self, key_id, ports, start_profile, LoadBalancerPlan, Product, SyncGroup};
 use view::NodeView;
 
 /// One node: who it is, what it listens on, how it starts, and the view its templates see.
@@ -24,6 +26,8 @@ pub struct PlannedNode {
     pub role: Role,
     pub product: Product,
     pub host: Host,
+    /// The folder its pack is unzipped into.
+    pub home: AbsPath,
     pub port_offset: PortOffset,
     pub ports: Vec<(&'static str, Port)>,
     /// Config files: template → path inside the node folder.
@@ -46,6 +50,8 @@ pub struct Plan {
     pub certs: Vec<CertSpec>,
     pub links: Vec<Link>,
     pub load_balancers: Vec<LoadBalancerPlan>,
+    /// The groups of nodes that share their deployed artifacts.
+    pub sync: Vec<SyncGroup>,
     /// Every file of the bundle, sorted by path, then `manifest.json` and the marker.
     pub outputs: Vec<Output>,
 }
@@ -159,7 +165,8 @@ pub fn plan(d: &Deployment) -> Plan {
         .iter()
         .flat_map(|n| links::links(&n.name, n.role, &n.view))
         .collect();
-    let outputs = files::outputs(d, &nodes, &keys, &certs, &load_balancers);
+    let sync = topology::sync_groups(d);
+    let outputs = files::outputs(d, &nodes, &keys, &certs, &load_balancers, &sync);
     Plan {
         deployment: d.clone(),
         nodes,
@@ -167,6 +174,7 @@ pub fn plan(d: &Deployment) -> Plan {
         certs,
         links,
         load_balancers,
+        sync,
         outputs,
     }
 }
@@ -259,6 +267,7 @@ fn plan_node(d: &Deployment, n: &Node) -> PlannedNode {
         role: n.role,
         product,
         host: n.host.clone(),
+        home: n.home.clone(),
         port_offset: n.port_offset,
         ports: ports::listening(d, n),
         configs,

@@ -55,10 +55,27 @@ pub enum TemplateId {
     ApimAdminSiteJson,
     /// `hazelcast.properties` of a clustered Key Manager (the pack ships none).
     IsKmHazelcastProperties,
+    /// `sync/<group>/rsync-for-carbon-depsync.sh`: the sync source pushes its
+    /// `repository/deployment/server` to the others.
+    SyncRsyncScript,
+    /// `sync/<group>/workers-list.txt`: where that script pushes to.
+    SyncWorkersList,
+    /// `sync/<group>/cron.d/<job>`: the script every minute, from cron.
+    SyncCron,
+    /// `sync/<group>/systemd/<job>.service`: one run of the script.
+    SyncService,
+    /// `sync/<group>/systemd/<job>.timer`: that service every minute.
+    SyncTimer,
+    /// `sync/<group>/seed-nfs-export.sh`: fills the NFS share once, before the first start.
+    SyncNfsSeed,
+    /// `sync/<group>/<node>/fstab`: the node's fstab line for the share.
+    SyncFstab,
+    /// `sync/<group>/<node>/<escaped mount point>.mount`: the same as a systemd mount unit.
+    SyncMount,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 28] = [
+    pub const ALL: [TemplateId; 36] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -87,6 +104,14 @@ impl TemplateId {
         TemplateId::ApimStoreSiteJson,
         TemplateId::ApimAdminSiteJson,
         TemplateId::IsKmHazelcastProperties,
+        TemplateId::SyncRsyncScript,
+        TemplateId::SyncWorkersList,
+        TemplateId::SyncCron,
+        TemplateId::SyncService,
+        TemplateId::SyncTimer,
+        TemplateId::SyncNfsSeed,
+        TemplateId::SyncFstab,
+        TemplateId::SyncMount,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -107,6 +132,14 @@ impl TemplateId {
                 | ApimStoreSiteJson
                 | ApimAdminSiteJson
                 | IsKmHazelcastProperties
+                | SyncRsyncScript
+                | SyncWorkersList
+                | SyncCron
+                | SyncService
+                | SyncTimer
+                | SyncNfsSeed
+                | SyncFstab
+                | SyncMount
         )
     }
 
@@ -150,6 +183,14 @@ impl TemplateId {
                 "apim-2.6.0/repository/deployment/server/jaggeryapps/admin/site/conf/site.json"
             }
             IsKmHazelcastProperties => "is-km-5.7.0/repository/conf/hazelcast.properties",
+            SyncRsyncScript => "sync/rsync-for-carbon-depsync.sh",
+            SyncWorkersList => "sync/workers-list.txt",
+            SyncCron => "sync/depsync.cron",
+            SyncService => "sync/depsync.service",
+            SyncTimer => "sync/depsync.timer",
+            SyncNfsSeed => "sync/seed-nfs-export.sh",
+            SyncFstab => "sync/nfs.fstab",
+            SyncMount => "sync/nfs.mount",
         }
     }
 }
@@ -167,6 +208,12 @@ pub enum FileKind {
     DatabaseScript,
     /// A shell script the operator runs (written 0755).
     H2ServerScript,
+    /// An artifact sharing script: rsync job, NFS seeding (written 0755).
+    SyncScript,
+    /// An artifact sharing file an operator installs: rsync destinations, cron.d, fstab line.
+    SyncConfig,
+    /// A systemd unit: the rsync job's service and timer, a node's NFS mount.
+    SystemdUnit,
     Readme,
     Manifest,
     Marker,
@@ -183,6 +230,9 @@ impl FileKind {
             FileKind::LoadBalancer => "load-balancer",
             FileKind::DatabaseScript => "database-script",
             FileKind::H2ServerScript => "h2-server-script",
+            FileKind::SyncScript => "sync-script",
+            FileKind::SyncConfig => "sync-config",
+            FileKind::SystemdUnit => "systemd-unit",
             FileKind::Readme => "readme",
             FileKind::Manifest => "manifest",
             FileKind::Marker => "marker",
@@ -235,6 +285,13 @@ pub enum Source {
     DatabaseScript,
     /// `databases/h2/start-h2-server.sh`, rendered from the deployment.
     H2ServerScript,
+    /// A file of `sync/`: group `group` of `Plan::sync`, for node `node` (the rsync source,
+    /// or the node that mounts the share) when it belongs on one.
+    Sync {
+        group: usize,
+        node: Option<usize>,
+        template: TemplateId,
+    },
     /// The bundle's `README.md`.
     Readme,
     /// `manifest.json`: every other file with its digest (written last).
@@ -252,7 +309,7 @@ pub struct Output {
     /// Path inside `OUT/<name>/`.
     pub path: String,
     pub kind: FileKind,
-    /// The node whose folder holds it.
+    /// The node whose folder holds it, or (`sync/`) the node it is installed on.
     pub node: Option<String>,
     /// Holds a secret or a private key: written 0600.
     pub private: bool,
@@ -264,7 +321,8 @@ impl Output {
     /// The file's mode: 0600 when it holds a secret, 0755 for a script run as it is, else
     /// 0644.
     pub fn mode(&self) -> u32 {
-        match (self.private, self.kind == FileKind::H2ServerScript) {
+        let script = matches!(self.kind, FileKind::H2ServerScript | FileKind::SyncScript);
+        match (self.private, script) {
             (true, _) => 0o600,
             (false, true) => 0o755,
             (false, false) => 0o644,

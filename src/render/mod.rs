@@ -3,6 +3,7 @@ pub mod databases;
 pub mod h2;
 pub mod readme;
 pub mod report;
+pub mod sync;
 
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;

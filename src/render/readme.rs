@@ -1,8 +1,8 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
-use super::{databases, h2, RenderError, Renderer};
+use super::{databases, h2, sync, RenderError, Renderer};
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
-use crate::topology::{start_rank, LoadBalancerPlan, Product};
+use crate::topology::{start_rank, LoadBalancerPlan};
 use serde::Serialize;
 
 /// The nodes in the order they start.
@@ -32,6 +32,8 @@ struct ReadmeView<'a> {
     h2: Option<H2Steps<'a>>,
     /// The Hazelcast clusters, each with its members: their ports must be open to each other.
     clusters: Vec<ClusterSteps<'a>>,
+    /// The groups of nodes that share their deployed artifacts.
+    sync: Vec<sync::GroupView<'a>>,
 }
 
 /// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
@@ -107,7 +109,7 @@ struct NodeSteps<'a> {
     role: &'static str,
     host: &'a str,
     pack: &'static str,
-    home: &'static str,
+    home: &'a str,
     start_command: &'a str,
 }
 
@@ -150,11 +152,8 @@ fn node_steps(n: &PlannedNode) -> NodeSteps<'_> {
         name: &n.name,
         role: n.role.as_str(),
         host: &n.host,
-        pack: match n.product {
-            Product::Apim => "wso2am-2.6.0",
-            Product::IsKm => "wso2is-km-5.7.0",
-        },
-        home: n.product.home(),
+        pack: n.product.pack_folder(),
+        home: &n.home,
         start_command: &n.start_command,
     }
 }
@@ -201,6 +200,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
         h2,
         clusters: clusters(plan),
+        sync: sync::groups(plan),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

@@ -2,6 +2,7 @@
 //! Holds no secrets: only names, hosts, ports, URLs without credentials and paths.
 use super::readme::{start_order, TopologyRow};
 use super::{RenderError, Renderer};
+use crate::model::ArtifactSync;
 use crate::plan::{Link, Output, Plan};
 use crate::topology::LoadBalancerPlan;
 use serde::Serialize;
@@ -18,6 +19,8 @@ pub struct PlanReport<'a> {
     pub links: &'a [Link],
     pub load_balancers: &'a [LoadBalancerPlan],
     pub start_order: Vec<&'a str>,
+    /// How the nodes that serve the same artifacts share them.
+    pub sync: Vec<SyncReport<'a>>,
     /// Every file of the bundle, in the order `build` writes them.
     pub files: Vec<FileReport<'a>>,
 }
@@ -39,6 +42,45 @@ pub struct NodeReport<'a> {
 pub struct PortReport {
     pub name: &'static str,
     pub port: crate::model::Port,
+}
+
+/// A group of nodes sharing `repository/deployment/server`.
+#[derive(Serialize)]
+pub struct SyncReport<'a> {
+    pub group: &'static str,
+    pub mode: &'static str,
+    /// rsync: the node the others copy from, and receive every deployment through.
+    pub source: Option<&'a str>,
+    /// rsync: the destinations; NFS: the nodes that mount the share.
+    pub nodes: Vec<&'a str>,
+    /// NFS: `host:/path`.
+    pub export: Option<String>,
+    /// rsync: the user the job runs and logs in as.
+    pub user: Option<&'a str>,
+}
+
+fn sync_reports(plan: &Plan) -> Vec<SyncReport<'_>> {
+    plan.sync
+        .iter()
+        .map(|g| {
+            let (export, user) = match &g.sync {
+                ArtifactSync::Nfs { export } => (Some(export.to_string()), None),
+                ArtifactSync::Rsync { user } => (None, Some(user.as_str())),
+            };
+            SyncReport {
+                group: g.id.as_str(),
+                mode: g.sync.mode().as_str(),
+                source: g.source.map(|i| plan.nodes[i].name.as_str()),
+                nodes: g
+                    .members
+                    .iter()
+                    .map(|&i| plan.nodes[i].name.as_str())
+                    .collect(),
+                export,
+                user,
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -94,6 +136,7 @@ pub fn report(plan: &Plan) -> PlanReport<'_> {
         links: &plan.links,
         load_balancers: &plan.load_balancers,
         start_order: start_order(plan).iter().map(|n| n.name.as_str()).collect(),
+        sync: sync_reports(plan),
         files: plan.outputs.iter().map(file_report).collect(),
     }
 }
@@ -146,6 +189,25 @@ pub fn human(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
                     to(&r.backends)
                 );
             }
+        }
+    }
+    let sync = sync_reports(plan);
+    if !sync.is_empty() {
+        s.push_str("\nSharing deployed artifacts (repository/deployment/server):\n");
+        for g in &sync {
+            let nodes = g.nodes.join(", ");
+            let _ = match (g.source, &g.export) {
+                (Some(source), _) => writeln!(
+                    s,
+                    "  {}: rsync from {source} to {nodes}, as {}",
+                    g.group,
+                    g.user.unwrap_or_default()
+                ),
+                (None, Some(export)) => {
+                    writeln!(s, "  {}: NFS {export}, mounted by {nodes}", g.group)
+                }
+                (None, None) => Ok(()),
+            };
         }
     }
     s.push_str("\nStart order:\n");

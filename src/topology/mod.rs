@@ -1,17 +1,21 @@
 //! Topology: the shared facts of a deployment that validation and planning both read:
 //! which pack a role runs, how it starts, which node manages the gateways, where API
 //! traffic enters, which load balancers stand in front of which node ports.
-use crate::model::{Deployment, Host, KeySharing, Node, Pattern, Port, Role, SyncMode};
+use crate::model::{Deployment, Host, KeySharing, Node, Pattern, Port, Role};
 use ports::at;
 use serde::Serialize;
 
 mod load_balancers;
 pub mod ports;
+mod sync;
 mod trust;
 
 pub use load_balancers::{
     load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route, PUBLISHER_PATHS,
     STORE_PATHS,
+};
+pub use sync::{
+    deploys_to, sharing_nodes, sync_groups, sync_of, sync_source, SyncGroup, SyncGroupId,
 };
 pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots};
 
@@ -45,10 +49,11 @@ impl Product {
             Product::IsKm => "is-km-5.7.0",
         }
     }
-    pub fn home(self) -> &'static str {
+    /// The folder the product's zip unpacks to (`/opt/<it>` is a node's default home).
+    pub fn pack_folder(self) -> &'static str {
         match self {
-            Product::Apim => "<APIM_HOME>",
-            Product::IsKm => "<IS_KM_HOME>",
+            Product::Apim => "wso2am-2.6.0",
+            Product::IsKm => "wso2is-km-5.7.0",
         }
     }
 }
@@ -60,6 +65,8 @@ pub fn start_profile(role: Role) -> Option<&'static str> {
         Role::Publisher => Some("api-publisher"),
         Role::Store => Some("api-store"),
         Role::TrafficManager => Some("traffic-manager"),
+        // gateway-distributed-deployment-rsync.md step 5.2: this profile makes a worker
+        // read-only, as rsync wants (only the manager takes deployments).
         Role::GatewayWorker => Some("gateway-worker"),
         // No gateway-manager profile exists (same pom); gateway-distributed-deployment-rsync.md
         // step 5.1 starts the manager with a plain `sh bin/wso2server.sh`.
@@ -96,21 +103,16 @@ pub fn key_id(d: &Deployment, role: Role) -> &'static str {
 
 /// The node that receives API deployments from the Publisher (gateway `ServerURL`): for the
 /// Key Manager's `APIGateway/ServerURL` (with Hazelcast) and the Publisher's environments.
-/// is-as-key-manager.md, Step 4 item 1.1 and distributed-setup.md, Step 6.2 item 1: the API-M
-/// node (hybrid; rsync active-active: node 1, active-active-deployment.md Step 4), the single
-/// gateway, any gateway with a shared file system, the gateway manager with rsync.
+/// Validation leaves a gateway-manager only with rsync and `gateway` nodes only without it.
 pub fn gateway_manager(d: &Deployment) -> Option<&Node> {
     match d.pattern {
         Pattern::HybridSingleNode | Pattern::HybridActiveActive => {
             d.nodes_with(Role::AllInOne).next()
         }
-        Pattern::Distributed => match d.gateway.sync {
-            SyncMode::Rsync => d
-                .nodes_with(Role::GatewayManager)
-                .next()
-                .or_else(|| d.nodes_with(Role::Gateway).next()),
-            SyncMode::Nfs => d.nodes_with(Role::Gateway).next(),
-        },
+        Pattern::Distributed => d
+            .nodes_with(Role::GatewayManager)
+            .next()
+            .or_else(|| d.nodes_with(Role::Gateway).next()),
     }
 }
 

@@ -153,7 +153,7 @@ fn inline_profiles() -> Vec<(&'static str, String)> {
         (
             "active-active-no-hazelcast",
             "[deployment]\nname = \"aa-plain\"\npattern = \"hybrid-active-active\"\n\
-                 [gateway]\nhazelcast = false\nsync = \"nfs\"\n\
+                 [gateway]\nhazelcast = false\nsync = \"nfs\"\nnfs_export = \"nfs.example.com:/exports/aa\"\n\
                  load_balancer = { host = \"gw.example.com\" }\n\
                  [apim]\nload_balancer = { host = \"apim.example.com\" }\n\
                  [[node]]\nname = \"km\"\nrole = \"key-manager\"\nhost = \"km.example.com\"\n\
@@ -165,7 +165,7 @@ fn inline_profiles() -> Vec<(&'static str, String)> {
             "distributed-nfs",
             format!(
                 "[deployment]\nname = \"dist-nfs\"\npattern = \"distributed\"\n{admin}{}{LDAP}\
-                 [gateway]\nhazelcast = true\nsync = \"nfs\"\n\
+                 [gateway]\nhazelcast = true\nsync = \"nfs\"\nnfs_export = \"nfs.example.com:/exports/gw\"\n\
                  load_balancer = {{ host = \"gw.example.com\" }}\n\
                  {distributed_nodes}\
                  [[node]]\nname = \"gw-1\"\nrole = \"gateway\"\nhost = \"gw1.example.com\"\n\

@@ -101,6 +101,8 @@ load_balancer = { host = "gw.example.com", https_port = 8243, http_port = 8280 }
 load_balancer = { host = "apim.example.com", port = 443 }
 
 [traffic_manager]
+sync = "nfs"
+nfs_export = "nfs.example.com:/exports/tm"
 load_balancer = { host = "tm-lb.example.com", port = 9443 }
 
 [[node]]
@@ -200,6 +202,9 @@ const VALUES: &[&str] = &[
     "\"thrift\"",
     "\"rsync\"",
     "\"nfs\"",
+    "\"nfs.example.com:/exports/x\"",
+    "\"/opt/wso2am-2.6.0\"",
+    "\"wso2carbon\"",
     "\"pkcs12\"",
     "\"deployment\"",
     "\"NONE\"",
@@ -447,10 +452,17 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
             "signature_algorithm",
         ]
         .contains(k),
-        ["gateway", k] => ["hazelcast", "sync", "load_balancer"].contains(k),
+        ["gateway", k] => [
+            "hazelcast",
+            "sync",
+            "nfs_export",
+            "rsync_user",
+            "load_balancer",
+        ]
+        .contains(k),
+        ["traffic_manager", k] => ["sync", "nfs_export", "rsync_user", "load_balancer"].contains(k),
         ["gateway", "load_balancer", k] => ["host", "https_port", "http_port"].contains(k),
         ["apim", "load_balancer"] => true,
-        ["traffic_manager", "load_balancer"] => true,
         ["node", k] => [
             "name",
             "role",
@@ -458,6 +470,7 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
             "port_offset",
             "extra_names",
             "hazelcast_port",
+            "home",
         ]
         .contains(k),
         _ => false,

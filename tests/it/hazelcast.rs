@@ -19,6 +19,7 @@ name = "acme-ha"
 pattern = "hybrid-active-active"
 [gateway]
 hazelcast = {hazelcast}
+sync = "rsync"
 load_balancer = {{ host = "gw.example.com" }}
 [[node]]
 name = "km"
@@ -229,6 +230,7 @@ pattern = "hybrid-active-active"
 load_balancer = {{ host = "km.example.com" }}
 [gateway]
 hazelcast = {gateway_hazelcast}
+sync = "rsync"
 load_balancer = {{ host = "gw.example.com" }}
 [[node]]
 name = "km-1"

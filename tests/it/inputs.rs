@@ -191,6 +191,7 @@ load_balancer = { host = "2001:db8::100" }
 
 [gateway]
 hazelcast = true
+sync = "rsync"
 load_balancer = { host = "[2001:db8::200]" }
 
 [[node]]

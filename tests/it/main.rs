@@ -21,6 +21,7 @@ mod secrets;
 mod site_json;
 mod stores;
 mod support;
+mod sync;
 mod templates;
 mod user_store;
 mod wiring;

@@ -11,6 +11,7 @@ fn active_active_ha() -> String {
 name = "aa"
 pattern = "hybrid-active-active"
 [gateway]
+sync = "rsync"
 load_balancer = { host = "gw.example.com" }
 [key_manager]
 load_balancer = { host = "km.example.com", port = 443 }

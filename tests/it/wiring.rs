@@ -81,7 +81,7 @@ port_offset = 2
     )
 }
 
-const AA_GW_LB: &str = "[gateway]\nload_balancer = { host = \"gw.example.com\" }\n";
+const AA_GW_LB: &str = "[gateway]\nsync = \"nfs\"\nnfs_export = \"nfs.example.com:/exports/aa\"\nload_balancer = { host = \"gw.example.com\" }\n";
 
 #[test]
 fn is_km_carbon_offset_and_host_names() {
@@ -290,9 +290,7 @@ fn key_manager_gateway_server_url_only_with_hazelcast() {
         );
     }
     // Active-active with NFS: each node publishes to its own gateway.
-    let p = load(&active_active(
-        "[gateway]\nhazelcast = true\nload_balancer = { host = \"gw.example.com\" }\n",
-    ));
+    let p = load(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
     assert_eq!(
         text(&xml(&p, "apim-2", "repository/conf/api-manager.xml"), env),
         "https://apim2.example.com:9445/services/"
@@ -308,7 +306,7 @@ fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
         "https://wso2.example.com:8243/revoke"
     );
     let p = load(&active_active(
-        "[gateway]\nload_balancer = { host = \"gw.example.com\", https_port = 443 }\n",
+        "[gateway]\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\", https_port = 443 }\n",
     ));
     let km = xml(&p, "km-1", "repository/conf/api-manager.xml");
     assert_eq!(
@@ -708,5 +706,75 @@ fn traffic_manager_runs_the_tm_variants_and_no_shared_database() {
     assert_eq!(
         worker.start_command,
         "sh bin/wso2server.sh -Dprofile=gateway-worker"
+    );
+}
+
+const DEPLOYER_URL: &str = "APIManager/ThrottlingConfigurations/PolicyDeployer/ServiceURL";
+const ENV_URL: &str = "APIManager/APIGateway/Environments/Environment/ServerURL";
+
+/// Active-active over rsync: `--delete` from apim-1 would erase what apim-2 received, so both
+/// nodes deploy APIs and throttling policies to apim-1 (active-active-deployment.md step 5,
+/// "Using Rsync"); over NFS each deploys to itself.
+#[test]
+fn active_active_over_rsync_deploys_everything_to_the_sync_source() {
+    let p = load(&active_active(
+        "[gateway]\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\" }\n",
+    ));
+    for node in ["apim-1", "apim-2"] {
+        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        assert_eq!(
+            text(&am, DEPLOYER_URL),
+            "https://apim1.example.com:9443/services/",
+            "{node}"
+        );
+        assert_eq!(
+            text(&am, ENV_URL),
+            "https://apim1.example.com:9443/services/",
+            "{node}"
+        );
+    }
+    let p = load(&active_active(AA_GW_LB));
+    for (node, url) in [
+        ("apim-1", "https://apim1.example.com:9443/services/"),
+        ("apim-2", "https://apim2.example.com:9445/services/"),
+    ] {
+        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        assert_eq!(text(&am, DEPLOYER_URL), url, "{node}");
+        assert_eq!(text(&am, ENV_URL), url, "{node}");
+    }
+}
+
+/// Traffic managers over rsync: the Publisher deploys policies to the first (the sync source),
+/// with no load balancer; over NFS through their load balancer (distributed-setup.md step 6.3).
+#[test]
+fn publisher_deploys_policies_to_the_traffic_managers_sync_source() {
+    // The profile with its [traffic_manager] table (up to the first [[node]]) replaced.
+    let with = |tm: &str| {
+        let start = DISTRIBUTED_HA.find("[traffic_manager]").unwrap();
+        let end = start + DISTRIBUTED_HA[start..].find("[[node]]").unwrap();
+        let secrets = format!("{{ file = \"{}/", repo().join("profiles/secrets").display());
+        format!(
+            "{}{tm}\n\n{}",
+            &DISTRIBUTED_HA[..start],
+            &DISTRIBUTED_HA[end..]
+        )
+        .replace("{ file = \"secrets/", &secrets)
+    };
+    let nfs = with("[traffic_manager]\nsync = \"nfs\"\nnfs_export = \"nfs.acme.example:/x\"\nload_balancer = { host = \"tm.acme.example\", port = 443 }");
+    let rsync = with("[traffic_manager]\nsync = \"rsync\"");
+    let p = load(&rsync);
+    assert!(p.load_balancers.iter().all(|l| l.id.as_str() != "lb-tm"));
+    for publisher in ["publisher-1", "publisher-2"] {
+        let am = xml(&p, publisher, "repository/conf/api-manager.xml");
+        assert_eq!(
+            text(&am, DEPLOYER_URL),
+            "https://tm1.acme.example:9443/services/"
+        );
+    }
+    let p = load(&nfs);
+    let am = xml(&p, "publisher-1", "repository/conf/api-manager.xml");
+    assert_eq!(
+        text(&am, DEPLOYER_URL),
+        "https://tm.acme.example:443/services/"
     );
 }

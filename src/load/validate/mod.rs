@@ -13,6 +13,7 @@ mod nodes;
 mod ports;
 mod roles;
 mod secrets;
+mod sync;
 mod tls;
 mod topology;
 mod user_store;
@@ -78,6 +79,16 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         "traffic_manager.load_balancer",
         &mut pr,
     );
+    let tm = &p.traffic_manager;
+    let tm_sync = sync::artifact_sync(
+        &sync::SyncKeys {
+            table: "traffic_manager",
+            sync: tm.sync,
+            nfs_export: tm.nfs_export.as_deref(),
+            rsync_user: tm.rsync_user.as_deref(),
+        },
+        &mut pr,
+    );
     let d = Deployment {
         name: deployment.name,
         pattern: p.deployment.pattern,
@@ -92,6 +103,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         gateway,
         apim_load_balancer,
         tm_load_balancer,
+        tm_sync,
         nodes,
     };
     if !p.nodes.is_empty() {
@@ -158,9 +170,16 @@ fn jwt(p: &Profile, pr: &mut Problems) -> model::Jwt {
 
 fn gateway(p: &Profile, pr: &mut Problems) -> model::Gateway {
     let key = "gateway.load_balancer";
+    let g = &p.gateway;
+    let keys = sync::SyncKeys {
+        table: "gateway",
+        sync: g.sync,
+        nfs_export: g.nfs_export.as_deref(),
+        rsync_user: g.rsync_user.as_deref(),
+    };
     model::Gateway {
         hazelcast: p.gateway.hazelcast,
-        sync: p.gateway.sync,
+        sync: sync::artifact_sync(&keys, pr),
         load_balancer: p
             .gateway
             .load_balancer

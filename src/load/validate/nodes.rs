@@ -1,9 +1,10 @@
-//! `[[node]]`: names (unique), hosts, extra names, port offsets and Hazelcast ports.
+//! `[[node]]`: names (unique), hosts, extra names, port offsets, Hazelcast ports and pack
+//! homes (one per host).
 use super::values::{host, port};
 use crate::diagnostic::Problems;
 use crate::load::profile;
-use crate::model::{Name, Node, PortOffset};
-use crate::topology::{self, ports, LoadBalancerId};
+use crate::model::{AbsPath, Name, Node, PortOffset};
+use crate::topology::{self, ports, LoadBalancerId, Product};
 use std::collections::BTreeMap;
 
 /// The highest offset that keeps the Thrift port (10397) valid: the range the profile accepts
@@ -25,11 +26,65 @@ pub(super) fn check_nodes(
         );
     }
     let mut seen = BTreeMap::new();
-    nodes
+    let mut checked: Vec<Node> = nodes
         .iter()
         .enumerate()
         .map(|(i, n)| check_node(i, n, public_roots, &mut seen, pr))
-        .collect()
+        .collect();
+    homes(nodes, &mut checked, pr);
+    checked
+}
+
+/// Each node's pack home: `[[node]] home`, or `/opt/<pack folder>`, or `/opt/<node>/<pack
+/// folder>` when other nodes of its pack share its host. Two nodes on one host cannot share
+/// a home: they would unzip into, and run from, one folder.
+fn homes(raw: &[profile::Node], nodes: &mut [Node], pr: &mut Problems) {
+    let crowded = |i: usize| {
+        let n = &nodes[i];
+        let pack = Product::of(n.role);
+        nodes
+            .iter()
+            .filter(|m| m.host == n.host && Product::of(m.role) == pack)
+            .count()
+            > 1
+    };
+    let homes: Vec<AbsPath> = (0..nodes.len())
+        .map(|i| {
+            let folder = Product::of(nodes[i].role).pack_folder();
+            match &raw[i].home {
+                Some(h) => AbsPath::parse(h).unwrap_or_else(|| {
+                    pr.push(
+                        format!("node[{i}].home"),
+                        format!("`{h}` is not an absolute path kmgen can write into scripts, fstab and unit names"),
+                        format!("use an absolute path of letters, digits and `._+-` segments, e.g. \"/opt/{folder}\""),
+                    );
+                    AbsPath::unchecked(h)
+                }),
+                None if crowded(i) => {
+                    AbsPath::parse(&format!("/opt/{}/{folder}", nodes[i].name))
+                        .unwrap_or_else(|| AbsPath::unchecked(folder))
+                }
+                None => AbsPath::parse(&format!("/opt/{folder}")).expect("a pack folder"),
+            }
+        })
+        .collect();
+    for (i, home) in homes.iter().enumerate() {
+        let clash = (0..i).find(|&j| nodes[j].host == nodes[i].host && homes[j] == *home);
+        if let Some(j) = clash {
+            pr.push_at(
+                format!("node[{i}].home"),
+                Some(format!("node[{i}].host")),
+                format!(
+                    "`{}` on {} is also node[{j}]'s (`{}`) home: both packs would be unzipped into one folder",
+                    home, nodes[i].host, nodes[j].name
+                ),
+                format!("give node[{i}] a home of its own, e.g. home = \"/opt/{}/{}\"", nodes[i].name, Product::of(nodes[i].role).pack_folder()),
+            );
+        }
+    }
+    for (n, home) in nodes.iter_mut().zip(homes) {
+        n.home = home;
+    }
 }
 
 /// One node; `seen` maps the names of the nodes before it to their index.
@@ -83,6 +138,8 @@ fn check_node(
         hazelcast_port: n
             .hazelcast_port
             .map_or(ports::HAZELCAST, |p| port(p, &at("hazelcast_port"), pr)),
+        // Set by `homes`, which looks at every node.
+        home: AbsPath::unchecked(""),
     }
 }
 

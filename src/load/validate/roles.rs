@@ -113,22 +113,31 @@ fn check_count(d: &Deployment, role: Role, min: usize, max: Option<usize>, pr: &
     );
 }
 
-/// With rsync, one gateway-manager and its workers (or one `gateway`); with NFS, `gateway`
-/// nodes that are each manager and worker.
-/// gateway-distributed-deployment-rsync.md: rsync "needs one node to act as the Gateway Manager";
-/// gateway-distributed-deployment-shared-fs.md, Step 2: with a shared file system all are both.
+/// With rsync, one gateway-manager and its workers; with NFS, `gateway` nodes that are each
+/// manager and worker (gateway-distributed-deployment-rsync.md, -shared-fs.md); without
+/// `sync`, one `gateway` (`sync::check_sharing` asks for `sync` with several).
 fn check_gateway_roles(d: &Deployment, pr: &mut Problems) {
     let gw = d.nodes_with(Role::Gateway).count();
     let managers = d.nodes_with(Role::GatewayManager).count();
     let workers = d.nodes_with(Role::GatewayWorker).count();
-    match d.gateway.sync {
+    let Some(sync) = d.gateway.sync.as_ref().map(|s| s.mode()) else {
+        if gw + managers + workers == 0 {
+            pr.push(
+                "node",
+                "a distributed deployment needs at least 1 `gateway` node",
+                "add a [[node]] with role = \"gateway\"",
+            );
+        }
+        return;
+    };
+    match sync {
         SyncMode::Rsync => {
             if gw > 0 && managers + workers > 0 {
                 pr.push("gateway.sync", "mixing `gateway` nodes with `gateway-manager` / `gateway-worker` nodes", "with sync = \"rsync\" use one gateway-manager and one or more gateway-worker nodes");
             } else if managers + workers > 0 && (managers != 1 || workers == 0) {
                 pr.push("node", format!("sync = \"rsync\" needs exactly 1 gateway-manager and at least 1 gateway-worker; the profile has {managers} and {workers}"), "add or remove gateway-manager / gateway-worker nodes");
             } else if gw > 1 {
-                pr.push("gateway.sync", format!("{gw} `gateway` nodes with sync = \"rsync\": rsync needs one manager that the workers copy from"), "set gateway.sync = \"nfs\", or use one gateway-manager and gateway-worker nodes");
+                pr.push("gateway.sync", format!("{gw} `gateway` nodes with sync = \"rsync\": rsync needs one manager that the workers copy from"), "set gateway.sync = \"nfs\" (with gateway.nfs_export), or use one gateway-manager and gateway-worker nodes");
             } else if gw == 0 && managers == 0 {
                 pr.push("node", "a distributed deployment needs a gateway: `gateway` nodes or a gateway-manager with gateway-workers", "add a [[node]] with role = \"gateway\"");
             }

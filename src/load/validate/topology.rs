@@ -1,13 +1,14 @@
 //! Rules of the deployment as a whole: roles per pattern, the load balancers several nodes
 //! need, and what the Key Managers allow (Thrift, embedded LDAP, encrypted keys).
-use super::{load_balancers, roles};
+use super::{load_balancers, roles, sync};
 use crate::diagnostic::Problems;
 use crate::model::{Deployment, KeySharing, KmClient, Role, UserStore};
-use crate::topology::LoadBalancerId;
+use crate::topology::{sync_source, LoadBalancerId, SyncGroupId};
 
 /// Every rule, in the order the report lists its problems.
 pub(super) fn check_topology(d: &Deployment, pr: &mut Problems) {
     roles::check_roles(d, pr);
+    sync::check_sharing(d, pr);
     load_balancers::require(d, LoadBalancerId::KeyManager, pr);
     check_key_managers(d, pr);
     for id in [
@@ -15,6 +16,12 @@ pub(super) fn check_topology(d: &Deployment, pr: &mut Problems) {
         LoadBalancerId::Apim,
         LoadBalancerId::TrafficManager,
     ] {
+        // With rsync the Publisher deploys policies to the traffic managers' sync source,
+        // not through a load balancer (`sync::check_sharing` refuses one).
+        let tm_rsync = sync_source(d, SyncGroupId::TrafficManagers).is_some();
+        if id == LoadBalancerId::TrafficManager && tm_rsync {
+            continue;
+        }
         load_balancers::require(d, id, pr);
     }
     load_balancers::check_unused(d, pr);

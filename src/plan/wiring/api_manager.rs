@@ -1,10 +1,10 @@
 //! `api-manager.xml`: Key Manager, gateway environments, revoke URL and the Store link.
 use super::stock::*;
 use super::*;
-use crate::model::{Deployment, KmClient, Node, Pattern, Role, SyncMode};
+use crate::model::{Deployment, KmClient, Node, Role};
 use crate::plan::view::*;
 use crate::topology::ports::{self, at};
-use crate::topology::{gateway_manager, gateway_traffic};
+use crate::topology::{deploys_to, gateway_manager, gateway_traffic, SyncGroupId};
 
 pub(crate) fn api_manager(d: &Deployment, n: &Node) -> ApiManager {
     let km = first_km(d);
@@ -72,16 +72,13 @@ pub(crate) fn api_manager(d: &Deployment, n: &Node) -> ApiManager {
 
 /// The gateway environment every API-M node (and the IS-KM, for Hazelcast) sees.
 pub(crate) fn environment(d: &Deployment, n: &Node) -> Environment {
-    let server_url = match (n.role, d.pattern, d.gateway.sync) {
+    let server_url = match n.role {
         // The Key Manager talks to the gateway only for Hazelcast token invalidation.
-        // is-as-key-manager.md, Step 4 item 1.1: only with Hazelcast on the gateways.
-        (Role::KeyManager, ..) if !d.gateway.hazelcast => STOCK_SERVICES_URL.to_string(),
-        // Active-active over NFS: each node publishes to its own gateway (shared folder).
-        // active-active-deployment.md, Step 5 (shared folder); its Step 4 edits ServerURL only for rsync.
-        (Role::AllInOne, Pattern::HybridActiveActive, SyncMode::Nfs)
-        | (Role::AllInOne, Pattern::HybridSingleNode, _) => services_url(n),
-        // distributed-setup.md, Steps 6.3/6.4 item 1.3 and active-active-deployment.md Step 4:
-        // the node that receives deployments (`topology::gateway_manager`).
+        Role::KeyManager if !d.gateway.hazelcast => STOCK_SERVICES_URL.to_string(),
+        // An all-in-one node publishes to its own gateway, alone or over NFS (the shared
+        // folder); active-active over rsync, to the sync source: active-active-deployment.md
+        // step 5, "Using Rsync", node-2's ServerURL points at node-1.
+        Role::AllInOne => services_url(deploys_to(d, SyncGroupId::Gateways, n)),
         _ => gateway_manager(d)
             .map(services_url)
             .unwrap_or_else(|| STOCK_SERVICES_URL.to_string()),

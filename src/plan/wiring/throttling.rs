@@ -4,6 +4,7 @@ use super::*;
 use crate::model::{Deployment, Node, Pattern, Port, Role, Secret};
 use crate::plan::view::*;
 use crate::topology::ports::{self, at};
+use crate::topology::{deploys_to, sync_source, SyncGroupId};
 
 /// The traffic managers a node publishes throttling events to.
 /// Single node: its own (stock); active-active-deployment.md, Step 6: both all-in-one nodes;
@@ -126,13 +127,21 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
     // distributed-setup.md, Step 6.3 item 1.2 (Publisher) and the Step 6.6 item 4.1 warning
     // (gateway: false); the IS-KM's stock is false.
     let deploys_policies = matches!(n.role, Role::AllInOne | Role::Publisher);
-    // distributed-setup.md, Step 6.3 item 1.2: the traffic manager, or its load balancer with
-    // several; an all-in-one node deploys to its own traffic manager.
+    // Policies become execution plans in the receiving node's repository/deployment/server
+    // (see `SyncGroupId`), so with rsync they go to the sync source, whose `--delete` copy
+    // would erase them anywhere else (rsync-deployment-synchronization.md step 2).
     let policy_deployer_url = match n.role {
-        Role::AllInOne => services_url(n),
-        Role::Publisher => match &d.tm_load_balancer {
-            Some(lb) => lb_services_url(lb),
-            None => tms
+        // Its own traffic manager, alone or over NFS; active-active over rsync, node-1's
+        // (active-active-deployment.md step 5: artifacts are created on node-1 only).
+        Role::AllInOne => services_url(deploys_to(d, SyncGroupId::Gateways, n)),
+        Role::Publisher => match (
+            sync_source(d, SyncGroupId::TrafficManagers),
+            &d.tm_load_balancer,
+        ) {
+            (Some(source), _) => services_url(source),
+            // distributed-setup.md step 6.3 item 2: several traffic managers, their load balancer.
+            (None, Some(lb)) => lb_services_url(lb),
+            (None, None) => tms
                 .first()
                 .map(|t| services_url(t))
                 .unwrap_or_else(|| STOCK_SERVICES_URL.to_string()),
