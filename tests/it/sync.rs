@@ -380,7 +380,9 @@ fn systemd_units_pass_systemd_analyze_verify() {
         .into_iter()
         .find(|p| Path::new(p).exists())
     else {
-        let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
+        // Under CI it must be there, unless .ci/run found the package not installable.
+        let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+            && std::env::var_os("KMGEN_NO_SYSTEMD_ANALYZE").is_none();
         assert!(
             !ci,
             "systemd-analyze is missing under CI (apt-get install -y systemd)"
