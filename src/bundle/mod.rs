@@ -94,7 +94,6 @@ pub fn build(
             changed: false,
         });
     }
-    let count = files.len();
     let staging = write::stage(opts.out_dir, plan, &files, &target)?;
     let old = write::swap(opts.out_dir, &staging, &target)?;
     let leftovers: Vec<PathBuf> = old.into_iter().chain(recovery.leftovers).collect();
