@@ -129,7 +129,8 @@ impl ExternalLdap {
 }
 
 /// How users and groups look in an LDAP: classes, naming attributes and search filters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the `user-mgt.xml` properties' values (the view flattens it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LdapSchema {
     /// `UserEntryObjectClass`: a class, or a `/`-separated hierarchy of them.
     pub user_entry_object_class: String,

@@ -187,15 +187,10 @@ pub struct Ldap {
     pub connection_password: Secret,
     pub user_search_base: String,
     pub group_search_base: String,
-    pub user_entry_object_class: String,
-    pub user_name_attribute: String,
-    pub user_name_search_filter: String,
-    pub user_name_list_filter: String,
-    pub group_entry_object_class: String,
-    pub group_name_attribute: String,
-    pub group_name_search_filter: String,
-    pub group_name_list_filter: String,
-    pub membership_attribute: String,
+    /// Object classes, naming attributes and filters (`user_entry_object_class`, ...),
+    /// flattened: templates read them as `ldap.user_entry_object_class`.
+    #[serde(flatten)]
+    pub schema: crate::model::LdapSchema,
 }
 
 #[derive(Debug, Clone, Serialize)]

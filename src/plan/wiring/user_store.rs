@@ -100,7 +100,7 @@ fn ldap(
     bind_password: &Secret,
     user_search_base: &str,
     group_search_base: &str,
-    s: LdapSchema,
+    schema: LdapSchema,
 ) -> Ldap {
     Ldap {
         class: if read_only { READ_ONLY } else { READ_WRITE },
@@ -110,14 +110,6 @@ fn ldap(
         connection_password: bind_password.clone(),
         user_search_base: user_search_base.to_string(),
         group_search_base: group_search_base.to_string(),
-        user_entry_object_class: s.user_entry_object_class,
-        user_name_attribute: s.user_name_attribute,
-        user_name_search_filter: s.user_name_search_filter,
-        user_name_list_filter: s.user_name_list_filter,
-        group_entry_object_class: s.group_entry_object_class,
-        group_name_attribute: s.group_name_attribute,
-        group_name_search_filter: s.group_name_search_filter,
-        group_name_list_filter: s.group_name_list_filter,
-        membership_attribute: s.membership_attribute,
+        schema,
     }
 }
