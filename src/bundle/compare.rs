@@ -125,24 +125,12 @@ fn mask(plan: &Plan, bytes: &[u8]) -> String {
             s.clone(),
             crate::render::xml_escape(s),
             crate::render::properties_escape(s),
-            percent_encoded(s),
+            crate::plan::percent_encode(s),
         ] {
             text = text.replace(form.as_str(), "********");
         }
     }
     text
-}
-
-fn percent_encoded(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// A line of a file that holds secrets, with every value in a secret-holding place masked:

@@ -13,7 +13,7 @@ pub use links::Link;
 pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, H2_SCRIPT, MARKER};
 pub use pki::{CertSpec, KeySpec};
 pub use sync::{install_dir, job_name, mount_unit_name, server_dir};
-pub use wiring::{driver, nginx_view, revoke_api_url};
+pub use wiring::{driver, nginx_view, percent_encode, revoke_api_url};
 
 use crate::model::{AbsPath, Deployment, Host, Name, Node, Port, PortOffset, Role};
 use crate::topology::{self, key_id, ports, start_profile, LoadBalancerPlan, Product, SyncGroup};

@@ -16,6 +16,7 @@ pub use api_manager::revoke_api_url;
 pub use datasources::driver;
 pub use nginx::nginx_view;
 pub use site_json::site_json_apps;
+pub use throttling::percent_encode;
 
 use crate::model::{Deployment, Endpoint, Node, Role};
 use crate::plan::view::*;

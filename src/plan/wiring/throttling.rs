@@ -46,7 +46,9 @@ pub(crate) fn amqp_user_info(user: &str, password: &str) -> String {
     format!("{}:{}", percent_encode(user), percent_encode(password))
 }
 
-fn percent_encode(s: &str) -> String {
+/// `s` with every byte but RFC 3986's unreserved characters as `%XX`: how the AMQP URLs
+/// carry the admin credentials (and how `build --check` finds them to mask them).
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
