@@ -137,11 +137,7 @@ fn check_load_balancers(
             // `gateway.load_balancer.https_port` → `gateway.load_balancer`.
             let table = r.key.rsplit_once('.').map_or(r.key, |(t, _)| t);
             let at = (lb.host.clone(), r.listen);
-            let other = taken
-                .get(&at)
-                .map(|(j, label)| format!("node `{}` ({label})", d.nodes[*j].name))
-                .or_else(|| lb_taken.get(&at).cloned());
-            if let Some(other) = other {
+            if let Some(other) = occupant(d, taken, &lb_taken, &at) {
                 pr.push(
                     r.key,
                     format!("{table} listens on {} ({}), which {other} also uses", lb.host.authority(r.listen), r.what),
@@ -152,6 +148,19 @@ fn check_load_balancers(
         }
     }
     lb_taken
+}
+
+/// Who already listens on `at`: a node's port, or a load balancer's route.
+fn occupant(
+    d: &Deployment,
+    taken: &Taken,
+    lb_taken: &BTreeMap<(Host, Port), String>,
+    at: &(Host, Port),
+) -> Option<String> {
+    taken
+        .get(at)
+        .map(|(j, label)| format!("node `{}` ({label})", d.nodes[*j].name))
+        .or_else(|| lb_taken.get(at).cloned())
 }
 
 /// The H2 server's port must be free on the machine it runs on.
@@ -165,16 +174,12 @@ fn check_h2(
         return;
     };
     let at = (h2.machine.clone(), h2.port);
-    let other = taken
-        .get(&at)
-        .map(|(j, label)| format!("node `{}` ({label})", d.nodes[*j].name))
-        .or_else(|| lb_taken.get(&at).cloned());
-    if let Some(other) = other {
+    if let Some(other) = occupant(d, taken, lb_taken, &at) {
         pr.push(
             "database.port",
             format!(
-                "the H2 server listens on {}:{}, which {other} also uses",
-                h2.machine, h2.port
+                "the H2 server listens on {}, which {other} also uses",
+                h2.machine.authority(h2.port)
             ),
             "set database.port to a port nothing else on that host uses (default 9092)",
         );
