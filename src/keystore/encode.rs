@@ -33,10 +33,7 @@ pub fn key_store(
             };
             ks.set_private_key_entry(&alias, entry, password.as_bytes())
                 .map_err(|e| err(e.to_string()))?;
-            let mut out = Vec::new();
-            ks.store(&mut out, password.as_bytes())
-                .map_err(|e| err(e.to_string()))?;
-            Ok(out)
+            write_jks(&ks, password).map_err(err)
         }
         StoreFormat::Pkcs12 => {
             let p12_err = |e: p12_keystore::error::Error| err(e.to_string());
@@ -81,10 +78,7 @@ pub fn trust_store(
                 ks.set_trusted_certificate_entry(&alias, entry)
                     .map_err(|e| err(e.to_string()))?;
             }
-            let mut out = Vec::new();
-            ks.store(&mut out, password.as_bytes())
-                .map_err(|e| err(e.to_string()))?;
-            Ok(out)
+            write_jks(&ks, password).map_err(err)
         }
         StoreFormat::Pkcs12 => {
             let p12_err = |e: p12_keystore::error::Error| err(e.to_string());
@@ -98,6 +92,13 @@ pub fn trust_store(
             write_pkcs12(&ks, password).map_err(p12_err)
         }
     }
+}
+
+fn write_jks(ks: &jks::KeyStore, password: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    ks.store(&mut out, password.as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 fn write_pkcs12(ks: &p12_keystore::KeyStore, password: &str) -> p12_keystore::Result<Vec<u8>> {
