@@ -10,13 +10,23 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// One line (or a diff) per stale file; empty when `target` holds exactly `files`.
-pub fn stale(
+/// A computed bundle against the one on disk.
+pub struct Comparison {
+    /// One line (or a diff) per stale file; empty when `target` holds exactly the files.
+    pub stale: Vec<String>,
+    /// The files `target` already holds byte for byte, with their mode: a rebuild links
+    /// them instead of writing them again.
+    pub same: BTreeSet<String>,
+}
+
+/// Compares `files` with `target`, reading each file on disk once.
+pub fn compare(
     plan: &Plan,
     files: &[(Output, Vec<u8>)],
     target: &Path,
-) -> Result<Vec<String>, Error> {
+) -> Result<Comparison, Error> {
     let mut out = Vec::new();
+    let mut same = BTreeSet::new();
     let mut planned = BTreeSet::new();
     for (o, bytes) in files {
         planned.insert(o.path.clone());
@@ -33,6 +43,8 @@ pub fn stale(
             out.push(describe(plan, o, &old, bytes));
         } else if mode != want {
             out.push(format!("{}: mode {mode:o}, should be {want:o}", o.path));
+        } else {
+            same.insert(o.path.clone());
         }
     }
     let mut on_disk = Vec::new();
@@ -40,7 +52,7 @@ pub fn stale(
     for p in on_disk.into_iter().filter(|p| !planned.contains(p)) {
         out.push(format!("no longer part of the bundle: {p}"));
     }
-    Ok(out)
+    Ok(Comparison { stale: out, same })
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {

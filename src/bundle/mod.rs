@@ -85,7 +85,8 @@ pub fn build(
     }
     let files = computed.files;
     let count = files.len();
-    if recovery.leftovers.is_empty() && compare::stale(plan, &files, &target)?.is_empty() {
+    let comparison = compare::compare(plan, &files, &target)?;
+    if recovery.leftovers.is_empty() && comparison.stale.is_empty() {
         // Nothing changed: nothing is written, every file keeps its mtime.
         return Ok(Built {
             path: target,
@@ -94,7 +95,7 @@ pub fn build(
             changed: false,
         });
     }
-    let staging = write::stage(opts.out_dir, plan, &files, &target)?;
+    let staging = write::stage(opts.out_dir, plan, &files, &target, &comparison.same)?;
     let old = write::swap(opts.out_dir, &staging, &target)?;
     let leftovers: Vec<PathBuf> = old.into_iter().chain(recovery.leftovers).collect();
     for warning in guard::remove_leftovers(&leftovers) {
@@ -169,7 +170,7 @@ pub fn check(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Vec<Str
         )]);
     }
     let computed = compute(plan, renderer, opts, &target.join("pki"), &target)?;
-    compare::stale(plan, &computed.files, &target)
+    Ok(compare::compare(plan, &computed.files, &target)?.stale)
 }
 
 /// Files in the bundle folder that kmgen did not write: refused, or with `--force` moved

@@ -4,6 +4,7 @@
 //! build (`guard::recover`).
 use crate::error::Error;
 use crate::plan::{Output, Plan, MARKER};
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -34,6 +35,7 @@ pub fn stage(
     plan: &Plan,
     files: &[(Output, Vec<u8>)],
     previous: &Path,
+    same: &BTreeSet<String>,
 ) -> Result<PathBuf, Error> {
     let staging = out_dir.join(format!(
         ".{}.staging-{}",
@@ -43,7 +45,7 @@ pub fn stage(
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(werr(&staging))?;
     }
-    let result = write_all(&staging, plan, files, previous);
+    let result = write_all(&staging, plan, files, previous, same);
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -55,6 +57,7 @@ fn write_all(
     plan: &Plan,
     files: &[(Output, Vec<u8>)],
     previous: &Path,
+    same: &BTreeSet<String>,
 ) -> Result<(), Error> {
     make_dir(staging, DIR_MODE)?;
     let mut dirs: Vec<PathBuf> = vec![staging.to_path_buf()];
@@ -64,7 +67,8 @@ fn write_all(
         make_parents(staging, &path, &mut dirs)?;
         // A file the previous bundle holds byte for byte is linked, not written again, so it
         // keeps its mtime (rsync and configuration tools see no change).
-        if !link_unchanged(&previous.join(&o.path), &path, bytes, o.mode()) {
+        let linked = same.contains(&o.path) && fs::hard_link(previous.join(&o.path), &path).is_ok();
+        if !linked {
             write_file(&path, bytes, o.mode())?;
         }
         if o.path == "manifest.json" {
@@ -116,16 +120,6 @@ fn make_dir(dir: &Path, mode: u32) -> Result<(), Error> {
         .map_err(werr(dir))?;
     // The umask may have taken bits away (or, under umask 000, left group write in).
     fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(werr(dir))
-}
-
-/// Hard-links `previous` to `path` when it holds exactly `bytes` with `mode`; false when it
-/// does not (or the link fails), and the file is written instead.
-fn link_unchanged(previous: &Path, path: &Path, bytes: &[u8], mode: u32) -> bool {
-    let same_mode = fs::symlink_metadata(previous)
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o7777 == mode);
-    same_mode
-        && fs::read(previous).is_ok_and(|old| old == bytes)
-        && fs::hard_link(previous, path).is_ok()
 }
 
 fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
