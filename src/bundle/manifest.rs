@@ -1,7 +1,7 @@
 //! `manifest.json`: every file of the bundle with its digest, node and kind; no secrets.
+use crate::model::sha256_hex;
 use crate::plan::{Output, Plan};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 #[derive(Serialize)]
 struct Manifest<'a> {
@@ -53,11 +53,4 @@ pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) 
     let mut s = serde_json::to_vec_pretty(&m).expect("manifest serializes");
     s.push(b'\n');
     s
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

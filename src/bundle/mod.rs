@@ -11,7 +11,6 @@ mod write;
 
 pub use crate::plan::MARKER;
 pub use diff::unified;
-pub use manifest::sha256_hex;
 
 use crate::error::Error;
 use crate::pki::{self, PkiReport};

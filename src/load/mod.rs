@@ -35,7 +35,6 @@ impl Loaded {
     /// A digest of the profile that reveals nothing of its secrets: every literal secret is
     /// masked (and each masked run folded to one `*`, so not even its length counts).
     pub fn digest(&self) -> String {
-        use sha2::{Digest, Sha256};
         let masked = crate::diagnostic::mask_secrets(&self.source);
         let mut folded = String::with_capacity(masked.len());
         for c in masked.chars() {
@@ -43,10 +42,7 @@ impl Loaded {
                 folded.push(c);
             }
         }
-        Sha256::digest(folded.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::model::sha256_hex(folded.as_bytes())
     }
 }
 

@@ -152,3 +152,12 @@ impl Deployment {
         .chain(ldap)
     }
 }
+
+/// Lower-case hex SHA-256: the digests of the manifest and of the profile.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
