@@ -1,8 +1,9 @@
 //! Rules proven from the 2.6.0 / IS-KM 5.7.0 sources (issue 9): each test failed on the
 //! output before its fix. The source of each rule is cited beside it in `src/`.
+use crate::support::render::{plan_of, rendered, rendered_xml};
 use crate::support::xml::{attrs, text};
 use crate::support::{repo, Scratch};
-use crate::wiring::{distributed_ha, file, load, xml};
+use crate::wiring::distributed_ha;
 use std::process::Command;
 
 fn active_active_ha() -> String {
@@ -70,22 +71,22 @@ fn the_gateway_manager_starts_without_a_profile_and_the_start_order_is_the_docs(
 
 #[test]
 fn nodes_behind_a_load_balancer_present_its_name_the_same_on_every_node() {
-    let p = load(&active_active_ha());
+    let p = plan_of(&active_active_ha());
     for (nodes, host, port) in [
         (["km-1", "km-2"], "km.example.com", "443"),
         (["apim-1", "apim-2"], "apim.example.com", "8443"),
     ] {
         for node in nodes {
-            let carbon = xml(&p, node, "repository/conf/carbon.xml");
+            let carbon = rendered_xml(&p, node, "repository/conf/carbon.xml");
             assert_eq!(text(&carbon, "Server/HostName"), host, "{node}");
             assert_eq!(text(&carbon, "Server/MgtHostName"), host, "{node}");
-            let tomcat = xml(&p, node, "repository/conf/tomcat/catalina-server.xml");
+            let tomcat = rendered_xml(&p, node, "repository/conf/tomcat/catalina-server.xml");
             let proxy = attrs(&tomcat, "Server/Service/Connector", "proxyPort");
             assert_eq!(proxy, [port], "{node}");
         }
         // identity.xml builds its OAuth URLs from these: identical files on both nodes.
-        let a = file(&p, nodes[0], "repository/conf/identity/identity.xml");
-        let b = file(&p, nodes[1], "repository/conf/identity/identity.xml");
+        let a = rendered(&p, nodes[0], "repository/conf/identity/identity.xml");
+        let b = rendered(&p, nodes[1], "repository/conf/identity/identity.xml");
         let strip = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
         assert_eq!(strip(&a), strip(&b));
     }
@@ -93,9 +94,9 @@ fn nodes_behind_a_load_balancer_present_its_name_the_same_on_every_node() {
 
 #[test]
 fn api_m_identity_xml_is_what_the_api_m_pack_ships() {
-    let p = load(&active_active_ha());
-    let apim = xml(&p, "apim-1", "repository/conf/identity/identity.xml");
-    let km = xml(&p, "km-1", "repository/conf/identity/identity.xml");
+    let p = plan_of(&active_active_ha());
+    let apim = rendered_xml(&p, "apim-1", "repository/conf/identity/identity.xml");
+    let km = rendered_xml(&p, "km-1", "repository/conf/identity/identity.xml");
     let issuer = "Server/OAuth/OpenIDConnect/IDTokenIssuerID";
     assert_eq!(text(&apim, issuer), "https://localhost:9443/oauth2/token");
     assert_eq!(
@@ -124,14 +125,14 @@ fn brokers(url: &str) -> Vec<String> {
 
 #[test]
 fn jms_failover_across_every_traffic_manager_the_same_in_both_files() {
-    let p = load(&active_active_ha());
+    let p = plan_of(&active_active_ha());
     for (node, first) in [("apim-1", "apim1"), ("apim-2", "apim2")] {
-        let jndi = file(&p, node, "repository/conf/jndi.properties");
+        let jndi = rendered(&p, node, "repository/conf/jndi.properties");
         let topic = jndi
             .lines()
             .find_map(|l| l.strip_prefix("connectionfactory.TopicConnectionFactory = "))
             .unwrap();
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         let jms = text(
             &am,
             "APIManager/ThrottlingConfigurations/JMSConnectionDetails/JMSConnectionParameters/connectionfactory.TopicConnectionFactory",
@@ -154,7 +155,7 @@ fn jms_failover_across_every_traffic_manager_the_same_in_both_files() {
         .iter()
         .find(|n| n.role == kmgen::model::Role::Publisher)
         .unwrap();
-    let jndi = file(&p, &publisher.name, "repository/conf/jndi.properties");
+    let jndi = rendered(&p, &publisher.name, "repository/conf/jndi.properties");
     let tms = p
         .nodes
         .iter()
@@ -175,15 +176,15 @@ fn a_hostile_admin_password_round_trips_through_properties_and_uri_in_a_jvm() {
         "[gateway]",
         &format!("[admin]\nusername = \"ops-admin\"\npassword = \"{toml_password}\"\n[gateway]"),
     );
-    let p = load(&profile);
+    let p = plan_of(&profile);
     let dir = Scratch::new("amqp");
     let jndi = dir.write(
         "jndi.properties",
-        &file(&p, "apim-2", "repository/conf/jndi.properties"),
+        &rendered(&p, "apim-2", "repository/conf/jndi.properties"),
     );
     let am = dir.write(
         "api-manager.xml",
-        &file(&p, "apim-2", "repository/conf/api-manager.xml"),
+        &rendered(&p, "apim-2", "repository/conf/api-manager.xml"),
     );
     let out = Command::new("java")
         .current_dir(repo())
@@ -233,7 +234,7 @@ fn the_publisher_publishes_throttling_events_and_the_traffic_manager_has_jndi() 
     let p = distributed_ha();
     let role = |r: kmgen::model::Role| p.nodes.iter().find(|n| n.role == r).unwrap();
     let publisher = role(kmgen::model::Role::Publisher);
-    let am = xml(&p, &publisher.name, "repository/conf/api-manager.xml");
+    let am = rendered_xml(&p, &publisher.name, "repository/conf/api-manager.xml");
     // distributed-setup.md, Step 6.3 item 2: block conditions and key templates reach the
     // traffic managers only with the Publisher's data publisher on.
     assert_eq!(
@@ -244,7 +245,7 @@ fn the_publisher_publishes_throttling_events_and_the_traffic_manager_has_jndi() 
         "true"
     );
     let store = role(kmgen::model::Role::Store);
-    let am = xml(&p, &store.name, "repository/conf/api-manager.xml");
+    let am = rendered_xml(&p, &store.name, "repository/conf/api-manager.xml");
     assert_eq!(
         text(
             &am,
@@ -255,7 +256,7 @@ fn the_publisher_publishes_throttling_events_and_the_traffic_manager_has_jndi() 
     // The traffic manager's JMS event publishers read jndi.properties: its own broker, the
     // profile's admin credentials.
     let tm = role(kmgen::model::Role::TrafficManager);
-    let jndi = file(&p, &tm.name, "repository/conf/jndi.properties");
+    let jndi = rendered(&p, &tm.name, "repository/conf/jndi.properties");
     let topic = jndi
         .lines()
         .find_map(|l| l.strip_prefix("connectionfactory.TopicConnectionFactory = "))

@@ -1,43 +1,9 @@
 //! One test per wiring rule of SPEC section 4: each renders real files from a small profile
 //! and reads the element the rule sets, so breaking the rule breaks the test.
-use crate::support::xml::{parse, text, texts, Element};
-use crate::support::{repo, Scratch};
+use crate::support::render::{plan_of, rendered, rendered_xml};
+use crate::support::repo;
+use crate::support::xml::{parse, text, texts};
 use kmgen::plan::{plan, Plan};
-use kmgen::render::Renderer;
-
-pub(crate) fn load(toml: &str) -> Plan {
-    let dir = Scratch::new("wiring");
-    let path = dir.write("profile.toml", toml);
-    let loaded = match kmgen::load::load(&path) {
-        Ok(l) => l,
-        Err(e) => panic!("profile should be valid: {e}"),
-    };
-    plan(&loaded.deployment)
-}
-
-/// The rendered text of `output` (e.g. `repository/conf/carbon.xml`) of node `node`.
-pub(crate) fn file(p: &Plan, node: &str, output: &str) -> String {
-    let n = p
-        .nodes
-        .iter()
-        .find(|n| n.name == node)
-        .unwrap_or_else(|| panic!("no node {node}"));
-    let (template, _) = n
-        .configs
-        .iter()
-        .find(|(_, path)| path == output)
-        .unwrap_or_else(|| panic!("{node} has no {output}"));
-    Renderer::new(None)
-        .unwrap()
-        .render(template.name(), &n.view)
-        .unwrap()
-}
-
-/// The rendered file, parsed.
-pub(crate) fn xml(p: &Plan, node: &str, output: &str) -> Element {
-    parse(&file(p, node, output))
-        .unwrap_or_else(|e| panic!("{node} {output} is not well-formed: {e}"))
-}
 
 const SINGLE_VM: &str = r#"
 [deployment]
@@ -85,8 +51,8 @@ const AA_GW_LB: &str = "[gateway]\nsync = \"nfs\"\nnfs_export = \"nfs.example.co
 
 #[test]
 fn is_km_carbon_offset_and_host_names() {
-    let p = load(SINGLE_VM);
-    let carbon = xml(&p, "km", "repository/conf/carbon.xml");
+    let p = plan_of(SINGLE_VM);
+    let carbon = rendered_xml(&p, "km", "repository/conf/carbon.xml");
     assert_eq!(text(&carbon, "Server/Ports/Offset"), "1");
     assert_eq!(text(&carbon, "Server/HostName"), "wso2.example.com");
     assert_eq!(text(&carbon, "Server/MgtHostName"), "wso2.example.com");
@@ -94,8 +60,8 @@ fn is_km_carbon_offset_and_host_names() {
 
 #[test]
 fn api_m_points_auth_manager_and_key_validator_at_the_is_km_port() {
-    let p = load(SINGLE_VM);
-    let am = xml(&p, "apim", "repository/conf/api-manager.xml");
+    let p = plan_of(SINGLE_VM);
+    let am = rendered_xml(&p, "apim", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, "APIManager/AuthManager/ServerURL"),
         "https://wso2.example.com:9444/services/"
@@ -108,14 +74,14 @@ fn api_m_points_auth_manager_and_key_validator_at_the_is_km_port() {
 
 #[test]
 fn several_key_managers_are_reached_through_their_load_balancer() {
-    let p = load(&active_active(&format!(
+    let p = plan_of(&active_active(&format!(
         "{AA_GW_LB}[key_manager]\nload_balancer = {{ host = \"km.example.com\", port = 8443 }}\n"
     )).replace(
         "[[node]]\nname = \"apim-1\"",
         "[[node]]\nname = \"km-2\"\nrole = \"key-manager\"\nhost = \"km2.example.com\"\n[[node]]\nname = \"apim-1\"",
     ));
     for node in ["apim-1", "apim-2"] {
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, "APIManager/AuthManager/ServerURL"),
             "https://km.example.com:8443/services/"
@@ -134,7 +100,7 @@ fn several_key_managers_are_reached_through_their_load_balancer() {
             .unwrap()
             .sans
             .contains(&"km.example.com".to_string()));
-        let tomcat = file(&p, km, "repository/conf/tomcat/catalina-server.xml");
+        let tomcat = rendered(&p, km, "repository/conf/tomcat/catalina-server.xml");
         assert!(
             tomcat.contains(r#"proxyPort="8443""#),
             "{km} catalina-server.xml lacks proxyPort"
@@ -144,8 +110,8 @@ fn several_key_managers_are_reached_through_their_load_balancer() {
 
 #[test]
 fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
-    let p = load(SINGLE_VM);
-    let am = xml(&p, "apim", "repository/conf/api-manager.xml");
+    let p = plan_of(SINGLE_VM);
+    let am = rendered_xml(&p, "apim", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, "APIManager/APIKeyValidator/KeyValidatorClientType"),
         "WSClient"
@@ -155,11 +121,11 @@ fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
         "false"
     );
 
-    let p = load(&SINGLE_VM.replace(
+    let p = plan_of(&SINGLE_VM.replace(
         "[user_store]",
         "[key_manager]\nclient = \"thrift\"\n[user_store]",
     ));
-    let am = xml(&p, "apim", "repository/conf/api-manager.xml");
+    let am = rendered_xml(&p, "apim", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, "APIManager/APIKeyValidator/KeyValidatorClientType"),
         "ThriftClient"
@@ -176,7 +142,7 @@ fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
         text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
         "false"
     );
-    let km = xml(&p, "km", "repository/conf/api-manager.xml");
+    let km = rendered_xml(&p, "km", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, "APIManager/APIKeyValidator/EnableThriftServer"),
         "true"
@@ -185,15 +151,15 @@ fn ws_client_disables_thrift_and_thrift_client_targets_the_is_km() {
 
 #[test]
 fn embedded_ldap_is_reached_at_10389_plus_the_is_km_offset() {
-    let p = load(SINGLE_VM);
-    let um = file(&p, "apim", "repository/conf/user-mgt.xml");
+    let p = plan_of(SINGLE_VM);
+    let um = rendered(&p, "apim", "repository/conf/user-mgt.xml");
     let url = text(
         &parse(&um).unwrap(),
         "UserManager/Realm/UserStoreManager/Property[@name=ConnectionURL]",
     );
     assert_eq!(url, "ldap://wso2.example.com:10390");
     assert!(um.contains("org.wso2.carbon.user.core.ldap.ReadWriteLDAPUserStoreManager"));
-    let ldap = file(&p, "km", "repository/conf/identity/embedded-ldap.xml");
+    let ldap = rendered(&p, "km", "repository/conf/identity/embedded-ldap.xml");
     assert!(
         ldap.contains(r#"<Property name="enable">true</Property>"#),
         "the IS-KM must host the embedded LDAP"
@@ -202,9 +168,9 @@ fn embedded_ldap_is_reached_at_10389_plus_the_is_km_offset() {
 
 #[test]
 fn user_mgt_and_identity_data_sources() {
-    let p = load(SINGLE_VM);
+    let p = plan_of(SINGLE_VM);
     for node in ["km", "apim"] {
-        let um = xml(&p, node, "repository/conf/user-mgt.xml");
+        let um = rendered_xml(&p, node, "repository/conf/user-mgt.xml");
         assert_eq!(
             text(
                 &um,
@@ -214,7 +180,7 @@ fn user_mgt_and_identity_data_sources() {
         );
     }
     for node in ["km", "apim"] {
-        let id = xml(&p, node, "repository/conf/identity/identity.xml");
+        let id = rendered_xml(&p, node, "repository/conf/identity/identity.xml");
         assert_eq!(
             text(&id, "Server/JDBCPersistenceManager/DataSource/Name"),
             "jdbc/WSO2AM_DB",
@@ -229,7 +195,7 @@ fn user_mgt_and_identity_data_sources() {
 fn every_api_m_node_gets_its_identity_xml() {
     let p = distributed_ha();
     for n in &p.nodes {
-        let id = xml(&p, &n.name, "repository/conf/identity/identity.xml");
+        let id = rendered_xml(&p, &n.name, "repository/conf/identity/identity.xml");
         let is_km = n.role == kmgen::model::Role::KeyManager;
         assert_eq!(
             text(&id, "Server/EnableAskPasswordAdminUI"),
@@ -247,7 +213,7 @@ fn every_api_m_node_gets_its_identity_xml() {
             "{}",
             n.name
         );
-        let ds = xml(
+        let ds = rendered_xml(
             &p,
             &n.name,
             "repository/conf/datasources/master-datasources.xml",
@@ -268,47 +234,60 @@ fn every_api_m_node_gets_its_identity_xml() {
 fn key_manager_gateway_server_url_only_with_hazelcast() {
     let stock = "https://localhost:${mgt.transport.https.port}${carbon.context}services/";
     let env = "APIManager/APIGateway/Environments/Environment/ServerURL";
-    let p = load(SINGLE_VM);
+    let p = plan_of(SINGLE_VM);
     assert_eq!(
-        text(&xml(&p, "km", "repository/conf/api-manager.xml"), env),
+        text(
+            &rendered_xml(&p, "km", "repository/conf/api-manager.xml"),
+            env
+        ),
         stock
     );
 
-    let p = load(&SINGLE_VM.replace("[user_store]", "[gateway]\nhazelcast = true\n[user_store]"));
+    let p =
+        plan_of(&SINGLE_VM.replace("[user_store]", "[gateway]\nhazelcast = true\n[user_store]"));
     assert_eq!(
-        text(&xml(&p, "km", "repository/conf/api-manager.xml"), env),
+        text(
+            &rendered_xml(&p, "km", "repository/conf/api-manager.xml"),
+            env
+        ),
         "https://wso2.example.com:9443/services/"
     );
 
     // Active-active with rsync: the first all-in-one node, the sync manager, for everyone.
-    let p = load(&active_active("[gateway]\nhazelcast = true\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\" }\n"));
+    let p = plan_of(&active_active("[gateway]\nhazelcast = true\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\" }\n"));
     for node in ["km-1", "apim-1", "apim-2"] {
         assert_eq!(
-            text(&xml(&p, node, "repository/conf/api-manager.xml"), env),
+            text(
+                &rendered_xml(&p, node, "repository/conf/api-manager.xml"),
+                env
+            ),
             "https://apim1.example.com:9443/services/",
             "{node}"
         );
     }
     // Active-active with NFS: each node publishes to its own gateway.
-    let p = load(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
+    let p = plan_of(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
     assert_eq!(
-        text(&xml(&p, "apim-2", "repository/conf/api-manager.xml"), env),
+        text(
+            &rendered_xml(&p, "apim-2", "repository/conf/api-manager.xml"),
+            env
+        ),
         "https://apim2.example.com:9445/services/"
     );
 }
 
 #[test]
 fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
-    let p = load(SINGLE_VM);
-    let km = xml(&p, "km", "repository/conf/api-manager.xml");
+    let p = plan_of(SINGLE_VM);
+    let km = rendered_xml(&p, "km", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
         "https://wso2.example.com:8243/revoke"
     );
-    let p = load(&active_active(
+    let p = plan_of(&active_active(
         "[gateway]\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\", https_port = 443 }\n",
     ));
-    let km = xml(&p, "km-1", "repository/conf/api-manager.xml");
+    let km = rendered_xml(&p, "km-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, "APIManager/OAuthConfigurations/RevokeAPIURL"),
         "https://gw.example.com:443/revoke"
@@ -317,15 +296,15 @@ fn revoke_api_url_goes_to_the_gateway_nio_port_or_its_load_balancer() {
 
 #[test]
 fn jwt_elements_follow_the_profile() {
-    let p = load(SINGLE_VM);
-    let am = xml(&p, "km", "repository/conf/api-manager.xml");
+    let p = plan_of(SINGLE_VM);
+    let am = rendered_xml(&p, "km", "repository/conf/api-manager.xml");
     assert!(texts(&am, "APIManager/JWTConfiguration/SignatureAlgorithm").is_empty());
-    let p = load(&SINGLE_VM.replace(
+    let p = plan_of(&SINGLE_VM.replace(
         "[user_store]",
         "[jwt]\nenabled = true\nconsumer_dialect_uri = \"http://acme/claims\"\n[user_store]",
     ));
     for node in ["km", "apim"] {
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, "APIManager/JWTConfiguration/EnableJWTGeneration"),
             "true"
@@ -347,9 +326,9 @@ fn jwt_elements_follow_the_profile() {
 
 #[test]
 fn active_active_publishes_throttling_events_to_both_nodes() {
-    let p = load(&active_active(AA_GW_LB));
+    let p = plan_of(&active_active(AA_GW_LB));
     for node in ["apim-1", "apim-2"] {
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(
                 &am,
@@ -369,8 +348,8 @@ fn active_active_publishes_throttling_events_to_both_nodes() {
 
 #[test]
 fn hazelcast_clusters_the_gateways_with_well_known_members() {
-    let p = load(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
-    let axis2 = file(&p, "apim-1", "repository/conf/axis2/axis2.xml");
+    let p = plan_of(&active_active(&format!("{AA_GW_LB}hazelcast = true\n")));
+    let axis2 = rendered(&p, "apim-1", "repository/conf/axis2/axis2.xml");
     assert!(axis2.contains(r#"enable="true""#));
     let axis2_xml = parse(&axis2).unwrap();
     assert_eq!(
@@ -398,19 +377,19 @@ fn hazelcast_clusters_the_gateways_with_well_known_members() {
         texts(&axis2_xml, "axisconfig/clustering/members/member/hostName"),
         ["apim2.example.com"]
     );
-    let p = load(&active_active(AA_GW_LB));
-    let axis2 = file(&p, "apim-1", "repository/conf/axis2/axis2.xml");
+    let p = plan_of(&active_active(AA_GW_LB));
+    let axis2 = rendered(&p, "apim-1", "repository/conf/axis2/axis2.xml");
     assert!(axis2.contains(r#"enable="false""#));
 }
 
 #[test]
 fn shared_databases_per_role_and_one_shared_config_registry() {
-    let p = load(&SINGLE_VM.replace(
+    let p = plan_of(&SINGLE_VM.replace(
         "[user_store]\ntype = \"embedded-ldap\"",
         "[database]\ntype = \"mysql\"\nhost = \"db.example.com\"\n[database.am]\nusername = \"am\"\npassword = \"a&b<c\"\n[database.um]\nusername = \"u\"\npassword = \"pw1234\"\n[database.reg]\nusername = \"u\"\npassword = \"pw1234\"",
     ));
     for node in ["km", "apim"] {
-        let ds = xml(
+        let ds = rendered_xml(
             &p,
             node,
             "repository/conf/datasources/master-datasources.xml",
@@ -449,7 +428,7 @@ fn shared_databases_per_role_and_one_shared_config_registry() {
     }
     let target = |node| {
         texts(
-            &xml(&p, node, "repository/conf/registry.xml"),
+            &rendered_xml(&p, node, "repository/conf/registry.xml"),
             "wso2registry/mount/targetPath",
         )
     };
@@ -468,28 +447,28 @@ fn shared_databases_per_role_and_one_shared_config_registry() {
 
 #[test]
 fn oauth_key_encryption_in_both_products() {
-    let p = load(&SINGLE_VM.replace(
+    let p = plan_of(&SINGLE_VM.replace(
         "[user_store]",
         "[tls]\nkey_sharing = \"deployment\"\n[key_manager]\nencrypt_oauth_keys = true\n[user_store]",
     ));
     for node in ["km", "apim"] {
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, "APIManager/OAuthConfigurations/EncryptPersistedTokens"),
             "true"
         );
     }
     for node in ["km", "apim"] {
-        let id = xml(&p, node, "repository/conf/identity/identity.xml");
+        let id = rendered_xml(&p, node, "repository/conf/identity/identity.xml");
         assert_eq!(
             text(&id, "Server/OAuth/TokenPersistenceProcessor"),
             "org.wso2.carbon.identity.oauth.tokenprocessor.EncryptionDecryptionPersistenceProcessor",
             "{node}"
         );
     }
-    let plain = load(SINGLE_VM);
+    let plain = plan_of(SINGLE_VM);
     for node in ["km", "apim"] {
-        let id = xml(&plain, node, "repository/conf/identity/identity.xml");
+        let id = rendered_xml(&plain, node, "repository/conf/identity/identity.xml");
         assert_eq!(
             text(&id, "Server/OAuth/TokenPersistenceProcessor"),
             "org.wso2.carbon.identity.oauth.tokenprocessor.PlainTextPersistenceProcessor",
@@ -501,7 +480,7 @@ fn oauth_key_encryption_in_both_products() {
 
 #[test]
 fn is_km_nodes_get_the_custom_sequence_folders() {
-    let p = load(SINGLE_VM);
+    let p = plan_of(SINGLE_VM);
     let km = p.nodes.iter().find(|n| n.name == "km").unwrap();
     for kind in ["in", "out", "fault"] {
         assert!(km
@@ -512,15 +491,15 @@ fn is_km_nodes_get_the_custom_sequence_folders() {
 
 #[test]
 fn stores_are_named_with_their_type_everywhere() {
-    let p = load(&SINGLE_VM.replace("[user_store]", "[tls]\nformat = \"pkcs12\"\n[user_store]"));
+    let p = plan_of(&SINGLE_VM.replace("[user_store]", "[tls]\nformat = \"pkcs12\"\n[user_store]"));
     for node in ["km", "apim"] {
-        let carbon = xml(&p, node, "repository/conf/carbon.xml");
+        let carbon = rendered_xml(&p, node, "repository/conf/carbon.xml");
         assert_eq!(text(&carbon, "Server/Security/KeyStore/Type"), "PKCS12");
         assert!(text(&carbon, "Server/Security/KeyStore/Location").ends_with("wso2carbon.p12"));
         assert!(
             text(&carbon, "Server/Security/TrustStore/Location").ends_with("client-truststore.p12")
         );
-        let tomcat = file(&p, node, "repository/conf/tomcat/catalina-server.xml");
+        let tomcat = rendered(&p, node, "repository/conf/tomcat/catalina-server.xml");
         assert!(tomcat.contains(r#"keystoreType="PKCS12""#) && tomcat.contains("wso2carbon.p12"));
     }
 }
@@ -537,7 +516,7 @@ pub(crate) fn distributed_ha() -> Plan {
 #[test]
 fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balancer() {
     let p = distributed_ha();
-    let am = xml(&p, "publisher-1", "repository/conf/api-manager.xml");
+    let am = rendered_xml(&p, "publisher-1", "repository/conf/api-manager.xml");
     let env = "APIManager/APIGateway/Environments/Environment";
     assert_eq!(
         text(&am, &format!("{env}/ServerURL")),
@@ -563,7 +542,7 @@ fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balan
         text(&am, "APIManager/APIKeyValidator/EnableThriftServer"),
         "false"
     );
-    let km = xml(&p, "km-1", "repository/conf/api-manager.xml");
+    let km = rendered_xml(&p, "km-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&km, &format!("{env}/ServerURL")),
         "https://gwm.acme.example:9443/services/"
@@ -577,7 +556,7 @@ fn distributed_publisher_deploys_to_the_gateway_manager_and_shows_the_load_balan
 #[test]
 fn distributed_gateways_publish_to_every_traffic_manager_with_failover() {
     let p = distributed_ha();
-    let am = xml(&p, "gw-worker-1", "repository/conf/api-manager.xml");
+    let am = rendered_xml(&p, "gw-worker-1", "repository/conf/api-manager.xml");
     let t = "APIManager/ThrottlingConfigurations";
     assert_eq!(
         text(&am, &format!("{t}/TrafficManager/ReceiverUrlGroup")),
@@ -595,7 +574,7 @@ fn distributed_gateways_publish_to_every_traffic_manager_with_failover() {
             && jms.contains("tm2.acme.example:5672"),
         "{jms}"
     );
-    let store = xml(&p, "store-1", "repository/conf/api-manager.xml");
+    let store = rendered_xml(&p, "store-1", "repository/conf/api-manager.xml");
     assert_eq!(text(&store, &format!("{t}/DataPublisher/Enabled")), "false");
 }
 
@@ -606,7 +585,7 @@ fn publisher_deploys_policies_to_the_traffic_manager_or_its_load_balancer() {
     let deployer = "APIManager/ThrottlingConfigurations/PolicyDeployer";
     let p = distributed_ha();
     for publisher in ["publisher-1", "publisher-2"] {
-        let am = xml(&p, publisher, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, publisher, "repository/conf/api-manager.xml");
         assert_eq!(text(&am, &format!("{deployer}/Enabled")), "true");
         assert_eq!(
             text(&am, &format!("{deployer}/ServiceURL")),
@@ -630,7 +609,7 @@ fn publisher_deploys_policies_to_the_traffic_manager_or_its_load_balancer() {
     }
 
     // One traffic manager (offset 2) needs no load balancer: the Publisher calls it.
-    let p = load(
+    let p = plan_of(
         r#"
 [deployment]
 name = "one-tm"
@@ -658,7 +637,7 @@ role = "gateway"
 host = "gw.acme.example"
 "#,
     );
-    let am = xml(&p, "publisher-1", "repository/conf/api-manager.xml");
+    let am = rendered_xml(&p, "publisher-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, &format!("{deployer}/ServiceURL")),
         "https://tm1.acme.example:9445/services/"
@@ -691,7 +670,7 @@ fn traffic_manager_runs_the_tm_variants_and_no_shared_database() {
         tm.start_command,
         "sh bin/wso2server.sh -Dprofile=traffic-manager"
     );
-    let ds = xml(
+    let ds = rendered_xml(
         &p,
         "tm-1",
         "repository/conf/datasources/master-datasources.xml",
@@ -717,11 +696,11 @@ const ENV_URL: &str = "APIManager/APIGateway/Environments/Environment/ServerURL"
 /// "Using Rsync"); over NFS each deploys to itself.
 #[test]
 fn active_active_over_rsync_deploys_everything_to_the_sync_source() {
-    let p = load(&active_active(
+    let p = plan_of(&active_active(
         "[gateway]\nsync = \"rsync\"\nload_balancer = { host = \"gw.example.com\" }\n",
     ));
     for node in ["apim-1", "apim-2"] {
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, DEPLOYER_URL),
             "https://apim1.example.com:9443/services/",
@@ -733,12 +712,12 @@ fn active_active_over_rsync_deploys_everything_to_the_sync_source() {
             "{node}"
         );
     }
-    let p = load(&active_active(AA_GW_LB));
+    let p = plan_of(&active_active(AA_GW_LB));
     for (node, url) in [
         ("apim-1", "https://apim1.example.com:9443/services/"),
         ("apim-2", "https://apim2.example.com:9445/services/"),
     ] {
-        let am = xml(&p, node, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, node, "repository/conf/api-manager.xml");
         assert_eq!(text(&am, DEPLOYER_URL), url, "{node}");
         assert_eq!(text(&am, ENV_URL), url, "{node}");
     }
@@ -762,17 +741,17 @@ fn publisher_deploys_policies_to_the_traffic_managers_sync_source() {
     };
     let nfs = with("[traffic_manager]\nsync = \"nfs\"\nnfs_export = \"nfs.acme.example:/x\"\nload_balancer = { host = \"tm.acme.example\", port = 443 }");
     let rsync = with("[traffic_manager]\nsync = \"rsync\"");
-    let p = load(&rsync);
+    let p = plan_of(&rsync);
     assert!(p.load_balancers.iter().all(|l| l.id.as_str() != "lb-tm"));
     for publisher in ["publisher-1", "publisher-2"] {
-        let am = xml(&p, publisher, "repository/conf/api-manager.xml");
+        let am = rendered_xml(&p, publisher, "repository/conf/api-manager.xml");
         assert_eq!(
             text(&am, DEPLOYER_URL),
             "https://tm1.acme.example:9443/services/"
         );
     }
-    let p = load(&nfs);
-    let am = xml(&p, "publisher-1", "repository/conf/api-manager.xml");
+    let p = plan_of(&nfs);
+    let am = rendered_xml(&p, "publisher-1", "repository/conf/api-manager.xml");
     assert_eq!(
         text(&am, DEPLOYER_URL),
         "https://tm.acme.example:443/services/"
