@@ -36,6 +36,10 @@ pub enum Command {
         /// when identical, 1 with a diff of each stale file (secrets masked) when not.
         #[arg(long)]
         check: bool,
+        /// Also write nodes/<node>.tar.gz per node: reproducible (mtime SOURCE_DATE_EPOCH,
+        /// else 0), modes kept; unpack with `tar -xzf <node>.tar.gz -C <pack home>`.
+        #[arg(long)]
+        archive: bool,
     },
     /// Validate and plan only; writes nothing. Exits 0 when the profile is good.
     Check {
@@ -49,6 +53,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// List the node archives that `build --archive` adds.
+        #[arg(long)]
+        archive: bool,
     },
 }
 

@@ -30,7 +30,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
     match cli.command {
         Command::Check { profile } => check(&profile, out, err)?,
-        Command::Plan { profile, format } => plan_command(&profile, format, out)?,
+        Command::Plan {
+            profile,
+            format,
+            archive,
+        } => plan_command(&profile, format, archive, out)?,
         Command::Build {
             profile,
             out: out_dir,
@@ -39,9 +43,11 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             templates,
             verbose,
             check,
+            archive,
         } => {
             let flags = BuildFlags {
                 check,
+                archive,
                 out_dir,
                 force,
                 rotate_keys,
@@ -66,8 +72,14 @@ fn check(profile: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     .map_err(Error::Output)
 }
 
-fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(), Error> {
+fn plan_command(
+    profile: &Path,
+    format: Format,
+    archive: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let (_, p) = prepare(profile, &mut std::io::sink())?;
+    let p = if archive { p.with_archives() } else { p };
     let text = match format {
         Format::Human => report::human(&p, &render::Renderer::new(None)?)?,
         Format::Json => {
@@ -81,6 +93,7 @@ fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(
 /// `kmgen build` flags beyond the profile.
 struct BuildFlags {
     check: bool,
+    archive: bool,
     out_dir: std::path::PathBuf,
     force: bool,
     rotate_keys: bool,
@@ -96,12 +109,16 @@ fn build(
 ) -> Result<(), Error> {
     let started = Instant::now();
     let (loaded, p) = prepare(profile, err)?;
+    let p = if flags.archive { p.with_archives() } else { p };
     let renderer = render::Renderer::new(flags.templates.as_deref())?;
     let opts = bundle::Options {
         out_dir: &flags.out_dir,
         force: flags.force,
         rotate_keys: flags.rotate_keys,
         now: now(),
+        archive_mtime: source_date_epoch()
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or(bundle::DEFAULT_MTIME),
         profile_digest: loaded.digest(),
         inputs: loaded.inputs.clone(),
     };
@@ -175,9 +192,11 @@ fn warn(err: &mut dyn Write, d: &crate::model::Deployment) {
 
 /// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
 fn now() -> time::OffsetDateTime {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
+    source_date_epoch()
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
         .unwrap_or_else(time::OffsetDateTime::now_utc)
+}
+
+fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok()?.parse().ok()
 }

@@ -79,6 +79,7 @@ fn describe(plan: &Plan, o: &Output, old: &[u8], new: &[u8]) -> String {
     let tls = &plan.deployment.tls;
     match o.kind {
         FileKind::PrivateKey => format!("{}: a different private key", o.path),
+        FileKind::Archive => super::node_archive::describe(&o.path, old, new),
         FileKind::Keystore | FileKind::Truststore => {
             let password = if o.kind == FileKind::Keystore {
                 tls.keystore_password.expose()

@@ -1,5 +1,6 @@
 //! The integration tests: one module per feature, and `support` for what they share.
 mod architecture;
+mod archive;
 mod atomic;
 mod bundle_tls;
 mod databases;
