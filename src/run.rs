@@ -56,6 +56,21 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             };
             build(&profile, &flags, out, err)?
         }
+        Command::Diff {
+            profile,
+            node,
+            against,
+            out: out_dir,
+            templates,
+        } => {
+            let flags = DiffFlags {
+                node,
+                against,
+                out_dir,
+                templates,
+            };
+            diff(&profile, &flags, out, err)?
+        }
     }
     out.flush().map_err(Error::Output)
 }
@@ -171,6 +186,73 @@ fn check_bundle(
         Err(Error::Stale {
             path: target,
             count: stale.len(),
+        })
+    }
+}
+
+/// `kmgen diff` flags beyond the profile.
+struct DiffFlags {
+    node: String,
+    against: std::path::PathBuf,
+    out_dir: std::path::PathBuf,
+    templates: Option<std::path::PathBuf>,
+}
+
+/// `kmgen diff`: each differing file on stdout, then a summary; `Err(Error::Differs)`
+/// (exit 1) when copying the node's folder would change anything.
+fn diff(
+    profile: &Path,
+    flags: &DiffFlags,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let (loaded, p) = prepare(profile, err)?;
+    let Some(node) = p.nodes.iter().position(|n| n.name == flags.node.as_str()) else {
+        return Err(Error::UnknownNode {
+            name: flags.node.clone(),
+            nodes: p.nodes.iter().map(|n| n.name.to_string()).collect(),
+        });
+    };
+    let renderer = render::Renderer::new(flags.templates.as_deref())?;
+    let opts = bundle::Options {
+        out_dir: &flags.out_dir,
+        force: false,
+        rotate_keys: false,
+        now: now(),
+        archive_mtime: bundle::DEFAULT_MTIME,
+        profile_digest: loaded.digest(),
+        inputs: loaded.inputs.clone(),
+    };
+    let d = bundle::node_diff(&p, &renderer, &opts, node, &flags.against)?;
+    if !d.reused_keys {
+        let bundle = flags.out_dir.join(&p.deployment.name);
+        let _ = writeln!(
+            err,
+            "note: no bundle in {}: the stores hold new keys (pass -o with the bundle's output folder to use its keys)",
+            bundle.display()
+        );
+    }
+    for c in &d.changes {
+        writeln!(out, "{}", c.trim_end()).map_err(Error::Output)?;
+    }
+    let (name, home, files) = (&flags.node, flags.against.display(), d.files);
+    if d.changes.is_empty() {
+        writeln!(
+            out,
+            "node {name}: no difference from {home} ({files} files)"
+        )
+        .map_err(Error::Output)
+    } else {
+        let count = d.changes.len();
+        writeln!(
+            out,
+            "node {name}: {count} of {files} files differ from {home}"
+        )
+        .map_err(Error::Output)?;
+        Err(Error::Differs {
+            node: flags.node.clone(),
+            home: flags.against.clone(),
+            count,
         })
     }
 }

@@ -6,13 +6,16 @@ mod compare;
 mod diff;
 mod guard;
 mod manifest;
+mod node_diff;
 mod node_archive;
 mod produce;
 mod write;
+mod xml_diff;
 
 pub use crate::plan::MARKER;
 pub use diff::unified;
 pub use node_archive::DEFAULT_MTIME;
+pub use node_diff::{node_diff, NodeDiff};
 
 use crate::error::Error;
 use crate::pki::{self, PkiReport};

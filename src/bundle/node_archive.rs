@@ -31,10 +31,13 @@ pub fn tar_gz(node: &PlannedNode, files: &[(Output, Vec<u8>)], mtime: u64) -> Ve
     for dir in &node.dirs {
         add_parents(&mut entries, &format!("{dir}/x"), false);
     }
+    // No FNAME, MTIME 0: rust-lang/flate2-rs@c8be635:src/gz/mod.rs GzBuilder::into_header.
     let gz = flate2::GzBuilder::new()
         .mtime(0)
         .write(Vec::new(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
+    // A path over 100 bytes gets a GNU `././@LongLink` entry with mtime 0, uid/gid 0:
+    // alexcrichton/tar-rs@2349b49:src/builder.rs prepare_header.
     for (path, (mode, bytes)) in &entries {
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(match bytes {

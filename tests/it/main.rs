@@ -4,6 +4,7 @@ mod archive;
 mod atomic;
 mod bundle_tls;
 mod databases;
+mod diff;
 mod errors;
 mod fidelity;
 mod fuzz;
