@@ -25,7 +25,7 @@ pub enum Error {
     Stale { path: PathBuf, count: usize },
     #[error("no node `{name}` in the profile; its nodes: {}", nodes.join(", "))]
     UnknownNode { name: String, nodes: Vec<String> },
-    #[error("node `{node}` differs from `{home}` in {count} file(s)")]
+    #[error("node `{node}` differs from `{home}` in {count} file(s) or folder(s)")]
     Differs {
         node: String,
         home: PathBuf,

@@ -235,18 +235,18 @@ fn diff(
     for c in &d.changes {
         writeln!(out, "{}", c.trim_end()).map_err(Error::Output)?;
     }
-    let (name, home, files) = (&flags.node, flags.against.display(), d.files);
+    let (name, home) = (&flags.node, flags.against.display());
+    let files = match d.folders {
+        0 => format!("{} files", d.files),
+        n => format!("{} files and {n} folders", d.files),
+    };
     if d.changes.is_empty() {
-        writeln!(
-            out,
-            "node {name}: no difference from {home} ({files} files)"
-        )
-        .map_err(Error::Output)
+        writeln!(out, "node {name}: no difference from {home} ({files})").map_err(Error::Output)
     } else {
         let count = d.changes.len();
         writeln!(
             out,
-            "node {name}: {count} of {files} files differ from {home}"
+            "node {name}: {count} of its {files} differ from {home}"
         )
         .map_err(Error::Output)?;
         Err(Error::Differs {

@@ -16,6 +16,8 @@ pub struct NodeDiff {
     pub changes: Vec<String>,
     /// The node's files.
     pub files: usize,
+    /// The node's empty folders (the IS-KM custom sequence folders).
+    pub folders: usize,
     /// Whether the keys were reused from a bundle's `pki/` (else made for this diff).
     pub reused_keys: bool,
 }
@@ -60,9 +62,14 @@ pub fn node_diff(
             changes.push(describe(plan, o, rel, name, &old, new));
         }
     }
+    let dirs = &plan.nodes[node].dirs;
+    for dir in dirs.iter().filter(|d| !home.join(d).is_dir()) {
+        changes.push(format!("new folder: {dir}"));
+    }
     Ok(NodeDiff {
         changes,
         files,
+        folders: dirs.len(),
         reused_keys,
     })
 }
