@@ -134,8 +134,8 @@ fn element(path: &str, step: &str, a: &Element, b: &Element, show: Show, out: &m
         out.push(format!("{path}: {what}"));
     }
     let (ka, kb) = (
-        keys(&a.children, &b.children),
-        keys(&b.children, &a.children),
+        keys(&a.children, &a.children, &b.children),
+        keys(&b.children, &a.children, &b.children),
     );
     for (i, c) in b.children.iter().enumerate() {
         let child = format!("{path}/{}", kb[i]);
@@ -157,16 +157,17 @@ fn element(path: &str, step: &str, a: &Element, b: &Element, show: Show, out: &m
 /// Attributes that name an element, tried in this order before the element's others.
 const NAMING: &[&str] = &["name", "id", "key", "ref", "class", "className", "path"];
 
-/// The path step of each of `these` (children of one element), with `others` (the children
-/// of its counterpart) deciding the predicate alike on both sides.
-fn keys(these: &[Element], others: &[Element]) -> Vec<String> {
+/// The path step of each of `these`, which are the children of one element in the old file
+/// (`old`) or the new one (`new`): both lists decide each predicate, in that order, so that
+/// an element gets the same step on both sides.
+fn keys(these: &[Element], old: &[Element], new: &[Element]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(these.len());
     for (i, e) in these.iter().enumerate() {
-        let mine: Vec<&Element> = these.iter().filter(|c| c.tag == e.tag).collect();
-        let theirs: Vec<&Element> = others.iter().filter(|c| c.tag == e.tag).collect();
-        let key = if mine.len() <= 1 && theirs.len() <= 1 {
+        let in_old: Vec<&Element> = old.iter().filter(|c| c.tag == e.tag).collect();
+        let in_new: Vec<&Element> = new.iter().filter(|c| c.tag == e.tag).collect();
+        let key = if in_old.len() <= 1 && in_new.len() <= 1 {
             e.tag.clone()
-        } else if let Some(attr) = naming_attr(&mine, &theirs) {
+        } else if let Some(attr) = naming_attr(&in_old, &in_new) {
             let value = e
                 .attrs
                 .iter()
@@ -175,7 +176,7 @@ fn keys(these: &[Element], others: &[Element]) -> Vec<String> {
                 .1
                 .clone();
             format!("{}[@{attr}={value}]", e.tag)
-        } else if let Some(child) = naming_child(&mine, &theirs) {
+        } else if let Some(child) = naming_child(&in_old, &in_new) {
             let text = &e
                 .children
                 .iter()
@@ -305,6 +306,18 @@ mod tests {
                 r#"/d/ds[name=B]/url: text changed: "2" -> "3""#,
                 r#"/d/C[2]/x: text changed: "1" -> "2""#,
             ]
+        );
+    }
+
+    #[test]
+    fn both_sides_pick_the_same_naming_attribute() {
+        // `a` and `b` each name every <x> once on both sides; the old file's first <x> lists
+        // `b` first, the new file's `a`: both sides must still use one of them.
+        let old = r#"<r><x b="1" a="1"/><x b="2" a="2"/></r>"#;
+        let new = r#"<r><x a="1" b="1"/><x a="2" b="3"/></r>"#;
+        assert_eq!(
+            changes(old, new),
+            ["/r/x[@b=3]: element added", "/r/x[@b=2]: element removed"]
         );
     }
 
