@@ -150,3 +150,30 @@ fn gnu_tar_unpacks_each_node_folder_with_its_modes_and_mtime() {
         assert_eq!(mtime.to_string(), EPOCH);
     }
 }
+
+#[test]
+fn check_names_the_archive_entries_that_changed_never_their_bytes() {
+    let dir = Scratch::new("archive-check");
+    build(&dir, "out");
+    // Another SOURCE_DATE_EPOCH: every entry's mtime differs, nothing else.
+    let out = Kmgen::new()
+        .current_dir(&dir)
+        .env("SOURCE_DATE_EPOCH", "1800000000")
+        .args(["build", "--archive", "--check", "-o", "out"])
+        .args([repo().join(PROFILE)])
+        .run()
+        .failure(1);
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("nodes/km.tar.gz: "))
+        .unwrap_or_else(|| panic!("no line for the km archive:\n{}", out.stdout));
+    assert!(
+        line.starts_with("nodes/km.tar.gz: entries changed [\"repository\", \"repository/conf\", \"repository/conf/api-manager.xml\",")
+            && line.ends_with("], added [], removed []"),
+        "{line}"
+    );
+    for secret in ["Adm1n-secret", "ks-Secret-1", "am-db-Secret"] {
+        assert!(!out.all().contains(secret), "--check shows {secret}");
+    }
+}
