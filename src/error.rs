@@ -23,6 +23,10 @@ pub enum Error {
     InputInsideOutput { input: PathBuf, target: PathBuf },
     #[error("`{path}` is stale: {count} file(s) differ from what the profile gives")]
     Stale { path: PathBuf, count: usize },
+    #[error("`{path}` exists")]
+    Exists { path: PathBuf },
+    #[error("kmgen has no command `{0}`")]
+    NoCommand(String),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
     #[error(transparent)]
@@ -53,6 +57,10 @@ impl Error {
                 "keep the profile and its secret files outside OUT/<deployment.name>/ (a rebuild replaces that folder), or choose another -o"
                     .into(),
             ),
+            Error::Exists { .. } => {
+                Some("choose another file with -o, or pass --force to replace it".into())
+            }
+            Error::NoCommand(_) => Some("see `kmgen --help` for the commands".into()),
             Error::Load(crate::load::LoadError::Read { source, .. })
                 if source.kind() == std::io::ErrorKind::InvalidInput =>
             {

@@ -23,5 +23,6 @@ mod stores;
 mod support;
 mod sync;
 mod templates;
+mod tools;
 mod user_store;
 mod wiring;
