@@ -17,6 +17,7 @@ mod pki;
 mod plan_output;
 mod product_truth;
 mod recovery;
+mod schema;
 mod secrets;
 mod site_json;
 mod stores;

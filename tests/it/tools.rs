@@ -1,31 +1,11 @@
-//! The commands that build no bundle: `schema` (checked by an independent JSON Schema
-//! validator, Python's jsonschema over tomllib), `init`, `completions` (bash, zsh, fish read
-//! them) and `man` (groff renders it).
+//! The commands that build nothing from a profile: `init` (a starter `check` accepts),
+//! `completions` (bash, zsh and fish parse them) and `man` (groff renders it).
+use crate::support::tools::have;
 use crate::support::{repo, Kmgen, Scratch};
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
-/// Whether the tests run under CI, where every tool must be there.
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
-}
-
-/// Whether `program args` runs; a missing tool fails under CI and is skipped with a note
-/// elsewhere.
-fn have(program: &str, args: &[&str], install: &str) -> bool {
-    let ok = Command::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok || !ci(), "{program} is missing under CI ({install})");
-    if !ok {
-        eprintln!("NOTE: {program} is missing ({install}): this check was NOT run");
-    }
-    ok
-}
-
-const PATTERNS: [&str; 3] = ["hybrid-single-node", "hybrid-active-active", "distributed"];
+pub const PATTERNS: [&str; 3] = ["hybrid-single-node", "hybrid-active-active", "distributed"];
 const COMMANDS: [&str; 7] = [
     "build",
     "check",
@@ -36,170 +16,18 @@ const COMMANDS: [&str; 7] = [
     "man",
 ];
 
-fn example_profiles() -> Vec<std::path::PathBuf> {
-    let mut found: Vec<_> = fs::read_dir(repo().join("profiles"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    found.sort();
-    assert!(found.len() >= 5, "{found:?}");
-    found
-}
-
-/// The published schema is `kmgen schema`'s output, so it cannot go stale, and every
-/// example profile points its editor at it.
-#[test]
-fn schema_command_prints_the_published_schema() {
-    let out = Kmgen::new().args(["schema"]).run().success().stderr_is("");
-    let published = fs::read_to_string(repo().join("schema/kmgen-profile.schema.json")).unwrap();
-    assert!(
-        out.stdout == published,
-        "schema/kmgen-profile.schema.json is stale: kmgen schema > schema/kmgen-profile.schema.json"
-    );
-    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
-    for profile in example_profiles() {
-        let text = fs::read_to_string(&profile).unwrap();
-        let first = text.lines().next().unwrap_or_default();
-        assert_eq!(
-            first, "#:schema ../schema/kmgen-profile.schema.json",
-            "{profile:?}"
-        );
-    }
-}
-
-/// Runs `tests/schema/validate.py` (jsonschema, not kmgen) on `files`: one verdict each.
-fn validate(files: &[&Path]) -> Option<Vec<String>> {
-    let import = ["-c", "import jsonschema, tomllib"];
-    if !have("python3", &import, "apt-get install -y python3-jsonschema") {
-        return None;
-    }
-    let out = Command::new("python3")
-        .arg(repo().join("tests/schema/validate.py"))
-        .arg(repo().join("schema/kmgen-profile.schema.json"))
-        .args(files)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}{stderr}");
-    let mut lines = stdout.lines().map(String::from);
-    assert_eq!(lines.next().as_deref(), Some("draft Draft7Validator"));
-    Some(lines.collect())
-}
-
-/// Every example profile and every starter profile is valid under an independent validator.
-#[test]
-fn an_independent_validator_accepts_the_examples_and_starters() {
-    let dir = Scratch::new("schema-valid");
-    let mut files = example_profiles();
-    for p in PATTERNS {
-        let starter = Kmgen::new().args(["init", "--pattern", p]).run().success();
-        files.push(dir.write(&format!("{p}.toml"), &starter.stdout));
-    }
-    let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    let Some(verdicts) = validate(&paths) else {
-        return;
-    };
-    let want: Vec<String> = files
-        .iter()
-        .map(|f| format!("valid {}", f.display()))
-        .collect();
-    assert_eq!(verdicts, want);
-}
-
-/// Broken profiles: the independent validator rejects each for the broken key, and so does
-/// `kmgen check` (exit 1), so the schema and kmgen agree.
-#[test]
-fn an_independent_validator_rejects_broken_profiles() {
-    let good = fs::read_to_string(repo().join("profiles/hybrid-single-node.toml")).unwrap();
-    let broken = [
-        (
-            "unknown-key",
-            "pattern = \"hybrid-single-node\"",
-            "pattern = \"hybrid-single-node\"\nflavour = \"x\"",
-            "deployment: Additional properties",
-        ),
-        (
-            "unknown-table",
-            "[admin]",
-            "[frobnicate]\nx = 1\n\n[admin]",
-            ": Additional properties",
-        ),
-        (
-            "wrong-enum",
-            "pattern = \"hybrid-single-node\"",
-            "pattern = \"hybrid-singel\"",
-            "deployment/pattern: 'hybrid-singel' is not one of",
-        ),
-        (
-            "wrong-type",
-            "key_bits = 2048",
-            "key_bits = \"2048\"",
-            "tls/key_bits: '2048' is not of type 'integer'",
-        ),
-        (
-            "unsupported-key-size",
-            "key_bits = 2048",
-            "key_bits = 1024",
-            "tls/key_bits: 1024 is not one of",
-        ),
-        (
-            "missing-required",
-            "role = \"key-manager\"\n",
-            "",
-            "node/0: 'role' is a required property",
-        ),
-        (
-            "port-out-of-range",
-            "# port = 3306 is the default for mysql",
-            "port = 70000",
-            "database/port: 70000 is greater than the maximum of 65535",
-        ),
-        (
-            "secret-bad-key",
-            "password = \"um-db-Secret\"",
-            "password = { value = \"x\" }",
-            "database/um/password: {'value': 'x'} is not valid under any of the given schemas",
-        ),
-        (
-            "bad-name",
-            "name = \"acme-single\"",
-            "name = \"Acme Single\"",
-            "deployment/name: 'Acme Single' does not match",
-        ),
-    ];
-    let dir = Scratch::new("schema-broken");
-    let mut files = Vec::new();
-    for (case, from, to, _) in &broken {
-        assert!(good.contains(from), "{case}");
-        let text = good.replacen(from, to, 1);
-        let file = dir.write(&format!("{case}.toml"), &text);
-        Kmgen::new().args(["check"]).args([&file]).run().failure(1);
-        files.push(file);
-    }
-    let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    let Some(verdicts) = validate(&paths) else {
-        return;
-    };
-    for ((case, _, _, expected), verdict) in broken.iter().zip(&verdicts) {
-        let prefix = format!("invalid {}: ", dir.join(format!("{case}.toml")).display());
-        assert!(verdict.starts_with(&prefix), "{case}: {verdict}");
-        assert!(verdict.contains(expected), "{case}: {verdict}");
-    }
-}
-
 /// `kmgen init` prints a starter profile for each pattern that `kmgen check` accepts.
 #[test]
 fn init_writes_a_starter_that_passes_check() {
     let dir = Scratch::new("init");
     for p in PATTERNS {
+        let snapshot = repo().join(format!("tests/cases/cli/init-{p}.toml"));
         let out = Kmgen::new()
             .args(["init", "--pattern", p])
             .run()
             .success()
-            .stderr_is("");
+            .stderr_is("")
+            .stdout_snapshot(snapshot);
         assert!(
             out.stdout.starts_with("# A kmgen starter profile"),
             "{}",
@@ -348,4 +176,20 @@ fn man_pages_render_with_groff() {
         out.stderr,
         "error: kmgen has no command `frobnicate`\nhelp: see `kmgen --help` for the commands\n"
     );
+}
+
+/// Each new command's help (the README's table lists the same commands).
+#[test]
+fn tool_commands_help() {
+    for command in ["schema", "init", "completions", "man"] {
+        let snapshot = repo().join(format!("tests/cases/cli/{command}-help.stdout"));
+        Kmgen::new()
+            .args([command, "--help"])
+            .run()
+            .success()
+            .stderr_is("")
+            .stdout_snapshot(snapshot);
+        let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+        assert!(readme.contains(&format!("| `kmgen {command}")), "{command}");
+    }
 }
