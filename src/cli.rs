@@ -49,7 +49,7 @@ pub enum Command {
     Plan {
         /// The deployment profile (TOML).
         profile: PathBuf,
-        /// Output format.
+        /// Output format; mermaid: the topology diagram of the bundle README.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -111,4 +111,6 @@ pub enum Shell {
 pub enum Format {
     Human,
     Json,
+    // The topology as a Mermaid flowchart: nodes, load balancers, the calls between them.
+    Mermaid,
 }

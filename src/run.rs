@@ -87,6 +87,7 @@ fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(
             let json = serde_json::to_string_pretty(&report::report(&p)).expect("plan serializes");
             format!("{json}\n")
         }
+        Format::Mermaid => render::mermaid::diagram(&p),
     };
     out.write_all(text.as_bytes()).map_err(Error::Output)
 }

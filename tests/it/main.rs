@@ -10,6 +10,7 @@ mod golden;
 mod h2;
 mod hazelcast;
 mod inputs;
+mod mermaid;
 mod nginx;
 mod pack_files;
 mod pipeline;
