@@ -5,6 +5,7 @@ pub mod json_schema;
 pub mod profile;
 pub mod read;
 pub mod schema;
+pub mod secret;
 pub mod validate;
 
 use crate::diagnostic::{report_parse_error, report_problems};
