@@ -85,16 +85,21 @@ mod tests {
         }
     }
 
-    /// Every table refuses unknown keys (the profile is `deny_unknown_fields`), no secret
-    /// has a default (the stock passwords stay out of the schema), and no `null` is left.
+    /// Every table refuses unknown keys (the profile is `deny_unknown_fields`), every key is
+    /// described, no secret has a default (the stock passwords stay out of the schema), and
+    /// no `null` is left.
     #[test]
     fn closed_tables_no_secret_defaults_no_null() {
         let schema = json_schema();
         let mut tables = 0;
         walk(&schema, &mut |obj| {
-            if obj.contains_key("properties") {
+            if let Some(Value::Object(props)) = obj.get("properties") {
                 tables += 1;
                 assert_eq!(obj.get("additionalProperties"), Some(&Value::Bool(false)));
+                // Every key carries its `///` comment.
+                for (key, p) in props {
+                    assert!(p.get("description").is_some_and(Value::is_string), "{key}");
+                }
             }
             let secret = serde_json::json!([{ "$ref": "#/definitions/Secret" }]);
             if obj.get("allOf") == Some(&secret) || obj.get("$ref") == Some(&secret[0]["$ref"]) {
