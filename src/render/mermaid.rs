@@ -30,40 +30,8 @@ fn id(prefix: &str, name: &str) -> String {
 /// The diagram's text (no fence), ending in a newline.
 pub fn diagram(plan: &Plan) -> String {
     let mut s = String::from("flowchart LR\n");
-    let mut roles: Vec<&str> = Vec::new();
-    for n in &plan.nodes {
-        if !roles.contains(&n.role.as_str()) {
-            roles.push(n.role.as_str());
-        }
-    }
-    for role in roles {
-        let _ = writeln!(s, "  subgraph {}[\"{role}\"]", id("role", role));
-        for n in plan.nodes.iter().filter(|n| n.role.as_str() == role) {
-            let https = n.view.ports.mgt_https;
-            let (name, host) = (n.name.as_str(), n.host.as_str());
-            let label = format!("{name}<br/>{host}<br/>{} :{https}", n.product.as_str());
-            let _ = writeln!(s, "    {}[\"{label}\"]", id("n", name));
-        }
-        s.push_str("  end\n");
-    }
-    if !plan.load_balancers.is_empty() {
-        s.push_str("  subgraph load_balancers[\"load balancers\"]\n");
-        for lb in &plan.load_balancers {
-            let listen: Vec<String> = lb
-                .routes
-                .iter()
-                .map(|r| format!("{} :{}", r.scheme, r.listen))
-                .collect();
-            let label = format!(
-                "{}<br/>{}<br/>{}",
-                lb.id.as_str(),
-                lb.host.as_str(),
-                listen.join(", ")
-            );
-            let _ = writeln!(s, "    {}[[\"{label}\"]]", lb_id(lb));
-        }
-        s.push_str("  end\n");
-    }
+    nodes(plan, &mut s);
+    load_balancers(plan, &mut s);
     let (edges, external) = edges(plan);
     for (k, authority) in external.iter().enumerate() {
         let _ = writeln!(s, "  x{k}[(\"{authority}\")]");
@@ -82,6 +50,45 @@ pub fn diagram(plan: &Plan) -> String {
         let _ = writeln!(s, "  {from} {arrow}|\"{}\"| {to}", labels.join(", "));
     }
     s
+}
+
+/// A subgraph per role, in plan order, with its nodes: name, host, product, HTTPS port.
+fn nodes(plan: &Plan, s: &mut String) {
+    let mut roles: Vec<&str> = Vec::new();
+    for n in &plan.nodes {
+        if !roles.contains(&n.role.as_str()) {
+            roles.push(n.role.as_str());
+        }
+    }
+    for role in roles {
+        let _ = writeln!(s, "  subgraph {}[\"{role}\"]", id("role", role));
+        for n in plan.nodes.iter().filter(|n| n.role.as_str() == role) {
+            let https = n.view.ports.mgt_https;
+            let (name, host) = (n.name.as_str(), n.host.as_str());
+            let label = format!("{name}<br/>{host}<br/>{} :{https}", n.product.as_str());
+            let _ = writeln!(s, "    {}[\"{label}\"]", id("n", name));
+        }
+        s.push_str("  end\n");
+    }
+}
+
+/// The load balancers, each with its name and listening ports.
+fn load_balancers(plan: &Plan, s: &mut String) {
+    if plan.load_balancers.is_empty() {
+        return;
+    }
+    s.push_str("  subgraph load_balancers[\"load balancers\"]\n");
+    for lb in &plan.load_balancers {
+        let listen: Vec<String> = lb
+            .routes
+            .iter()
+            .map(|r| format!("{} :{}", r.scheme, r.listen))
+            .collect();
+        let (name, host) = (lb.id.as_str(), lb.host.as_str());
+        let label = format!("{name}<br/>{host}<br/>{}", listen.join(", "));
+        let _ = writeln!(s, "    {}[[\"{label}\"]]", lb_id(lb));
+    }
+    s.push_str("  end\n");
 }
 
 /// A load balancer's id: `lb-km` → `lb_km`.
