@@ -1,4 +1,7 @@
-//! Command line: clap derive types for `build`, `check`, `diff` and `plan`.
+//! Command line: clap derive types for `build`, `check`, `diff`, `plan` and the tools (`schema`,
+//! `init`, `completions`, `man`).
+use crate::model::{Name, Pattern};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -73,17 +76,71 @@ pub enum Command {
     Plan {
         /// The deployment profile (TOML).
         profile: PathBuf,
-        /// Output format.
+        /// Output format; mermaid: the topology diagram of the bundle README.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// List the node archives that `build --archive` adds.
         #[arg(long)]
         archive: bool,
     },
+    /// Print the profile's JSON Schema (draft-07), for editors and validators.
+    ///
+    /// Every key with its description, default and accepted values. The example profiles
+    /// point to the published copy, schema/kmgen-profile.schema.json, in their `#:schema` line.
+    Schema,
+    /// Write a commented starter profile for a pattern; `kmgen check` accepts it as it is.
+    Init {
+        /// The deployment pattern.
+        #[arg(long, value_parser = pattern_parser())]
+        pattern: Pattern,
+        /// The deployment's name (the bundle's folder); default: the pattern's name.
+        #[arg(long, value_parser = name_parser)]
+        name: Option<Name>,
+        /// Write the profile to FILE instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
+    /// Print the completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff) of kmgen, or of one command.
+    Man {
+        /// A command: its page (kmgen-COMMAND) instead of kmgen's.
+        command: Option<String>,
+    },
+}
+
+/// The patterns' names, as the profile writes them.
+fn pattern_parser() -> impl TypedValueParser<Value = Pattern> {
+    PossibleValuesParser::new(Pattern::ALL.map(Pattern::as_str)).map(|s| {
+        let found = Pattern::ALL.into_iter().find(|p| p.as_str() == s);
+        found.expect("a possible value")
+    })
+}
+
+fn name_parser(s: &str) -> Result<Name, String> {
+    Name::parse(s).ok_or_else(|| {
+        "use [a-z0-9][a-z0-9-]*, at most 63 characters, no `--` and no trailing `-`".into()
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    // The topology as a Mermaid flowchart: nodes, load balancers, the calls between them.
+    Mermaid,
 }

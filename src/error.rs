@@ -31,6 +31,10 @@ pub enum Error {
         home: PathBuf,
         count: usize,
     },
+    #[error("`{path}` exists")]
+    Exists { path: PathBuf },
+    #[error("kmgen has no command `{0}`")]
+    NoCommand(String),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
     #[error(transparent)]
@@ -62,6 +66,10 @@ impl Error {
                     .into(),
             ),
             Error::UnknownNode { .. } => Some("pass one of these names to --node".into()),
+            Error::Exists { .. } => {
+                Some("choose another file with -o, or pass --force to replace it".into())
+            }
+            Error::NoCommand(_) => Some("see `kmgen --help` for the commands".into()),
             Error::Load(crate::load::LoadError::Read { source, .. })
                 if source.kind() == std::io::ErrorKind::InvalidInput =>
             {

@@ -7,7 +7,8 @@
 //! of the bundle, typed; pure) → `render` (Tera templates, README, database scripts) →
 //! `pki` + `keystore` (keys, certificates, JKS / PKCS12 stores) → `error` (a command's
 //! errors) → `bundle` (bytes for each planned output, manifest, atomic write) → `cli` →
-//! `run` (the commands). `cargo test --test it architecture` checks the order.
+//! `tools` (schema, init, completions, man) → `run` (the commands). `cargo test --test it
+//! architecture` checks the order.
 pub mod model;
 pub mod diagnostic;
 pub mod topology;
@@ -19,4 +20,5 @@ pub mod keystore;
 pub mod error;
 pub mod bundle;
 pub mod cli;
+pub mod tools;
 pub mod run;

@@ -3,8 +3,9 @@ use crate::cli::{Cli, Command, Format};
 use crate::error::Error;
 use crate::load::Loaded;
 use crate::load::{load, validate};
+use crate::model::Name;
 use crate::render::report;
-use crate::{bundle, plan, render};
+use crate::{bundle, plan, render, tools};
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -35,6 +36,18 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             format,
             archive,
         } => plan_command(&profile, format, archive, out)?,
+        Command::Schema => tools::schema(out)?,
+        Command::Init {
+            pattern,
+            name,
+            output,
+            force,
+        } => {
+            let name = name.unwrap_or_else(|| Name::parse(pattern.as_str()).expect("a name"));
+            tools::init::init(pattern, &name, output.as_deref(), force, out)?
+        }
+        Command::Completions { shell } => tools::completions(shell, out)?,
+        Command::Man { command } => tools::man(command.as_deref(), out)?,
         Command::Build {
             profile,
             out: out_dir,
@@ -101,6 +114,7 @@ fn plan_command(
             let json = serde_json::to_string_pretty(&report::report(&p)).expect("plan serializes");
             format!("{json}\n")
         }
+        Format::Mermaid => render::mermaid::diagram(&p),
     };
     out.write_all(text.as_bytes()).map_err(Error::Output)
 }

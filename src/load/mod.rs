@@ -1,9 +1,11 @@
 //! Load phase: read the profile file, parse it once, validate it into the model. Every
 //! problem becomes one report (`LoadError::Profile`), with its key path, line and fix.
 mod net;
+pub mod json_schema;
 pub mod profile;
 pub mod read;
 pub mod schema;
+pub mod secret;
 pub mod validate;
 
 use crate::diagnostic::{report_parse_error, report_problems};

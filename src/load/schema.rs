@@ -555,6 +555,78 @@ host = "h"
         assert!(found.iter().all(|p| !p.message.contains("hunter2")));
     }
 
+    /// `kmgen schema` (schemars over `profile.rs`) has this table's keys, required keys,
+    /// value sets and kinds, and integer bounds no wider than its own.
+    #[test]
+    fn the_json_schema_is_this_table() {
+        let schema = crate::load::json_schema::json_schema();
+        json_table(&schema, &schema["definitions"], PROFILE, "");
+    }
+
+    /// `v`, or the definition its `$ref` (or `allOf: [{ $ref }]`) names.
+    fn resolve<'a>(v: &'a serde_json::Value, defs: &'a serde_json::Value) -> &'a serde_json::Value {
+        let target = v
+            .get("$ref")
+            .or_else(|| v.get("allOf").map(|a| &a[0]["$ref"]));
+        match target.and_then(|t| t.as_str()) {
+            Some(t) => &defs[t.trim_start_matches("#/definitions/")],
+            None => v,
+        }
+    }
+
+    fn json_table(t: &serde_json::Value, defs: &serde_json::Value, fields: &[Field], path: &str) {
+        let t = resolve(t, defs);
+        let sorted = |mut keys: Vec<String>| {
+            keys.sort();
+            keys
+        };
+        let props = t["properties"].as_object().expect(path);
+        let keys = sorted(props.keys().cloned().collect());
+        assert_eq!(
+            keys,
+            sorted(fields.iter().map(|f| f.key.into()).collect()),
+            "{path}"
+        );
+        let required = t.get("required").and_then(|r| r.as_array());
+        let required: Vec<String> = required
+            .into_iter()
+            .flatten()
+            .map(|r| r.as_str().unwrap().into())
+            .collect();
+        let want = fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.key.into())
+            .collect();
+        assert_eq!(sorted(required), sorted(want), "{path}");
+        for f in fields {
+            let at = join(path, f.key);
+            let p = resolve(&props[f.key], defs);
+            match f.kind {
+                Kind::Str => assert_eq!(p["type"], "string", "{at}"),
+                Kind::Bool => assert_eq!(p["type"], "boolean", "{at}"),
+                Kind::Int(min, max, _) => {
+                    assert_eq!(p["type"], "integer", "{at}");
+                    assert!(p["minimum"].as_i64().unwrap_or(i64::MIN) >= min, "{at}");
+                    assert!(p["maximum"].as_i64().unwrap_or(i64::MAX) <= max, "{at}");
+                }
+                Kind::Strs => {
+                    assert_eq!(p["type"], "array", "{at}");
+                    assert_eq!(p["items"]["type"], "string", "{at}");
+                }
+                Kind::Enum(variants) => {
+                    assert_eq!(p["enum"], serde_json::json!(variants()), "{at}")
+                }
+                Kind::Secret => assert_eq!(p["oneOf"].as_array().map(Vec::len), Some(3), "{at}"),
+                Kind::Table(sub) => json_table(p, defs, sub, &at),
+                Kind::Tables(sub) => {
+                    assert_eq!(p["type"], "array", "{at}");
+                    json_table(&p["items"], defs, sub, &format!("{at}[]"));
+                }
+            }
+        }
+    }
+
     /// The mask shows the values of every key of the schema but the secrets: the two lists
     /// of `diagnostic::mask` are the schema's leaves.
     #[test]

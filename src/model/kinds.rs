@@ -1,9 +1,10 @@
 //! The closed sets of the profile: patterns, roles, formats. Shared by the raw profile
 //! (`load::profile`, which deserializes them) and the validated model.
 use super::Port;
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Pattern {
     HybridSingleNode,
@@ -12,6 +13,12 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    pub const ALL: [Pattern; 3] = [
+        Pattern::HybridSingleNode,
+        Pattern::HybridActiveActive,
+        Pattern::Distributed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Pattern::HybridSingleNode => "hybrid-single-node",
@@ -22,7 +29,7 @@ impl Pattern {
 }
 
 /// The keystore file format (`[tls] format`), as Carbon's `<Type>` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreFormat {
     #[default]
@@ -47,7 +54,7 @@ impl StoreFormat {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeySharing {
     #[default]
@@ -55,7 +62,7 @@ pub enum KeySharing {
     Deployment,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DbType {
     #[default]
@@ -121,7 +128,7 @@ impl DbServerType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum UserStoreType {
     #[default]
@@ -140,7 +147,7 @@ impl UserStoreType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KmClient {
     #[default]
@@ -148,7 +155,7 @@ pub enum KmClient {
     Thrift,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 pub enum SignatureAlgorithm {
     #[default]
     #[serde(rename = "SHA256withRSA")]
@@ -168,7 +175,7 @@ impl SignatureAlgorithm {
 
 /// `[gateway] sync`, `[traffic_manager] sync`: no default, since neither works unasked (NFS
 /// needs a share, rsync a direction every node deploys in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
     Nfs,
@@ -184,7 +191,9 @@ impl SyncMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     KeyManager,

@@ -1,6 +1,7 @@
 //! Render phase: Tera templates (embedded, overridable by name) × node views → file contents.
 pub mod databases;
 pub mod h2;
+pub mod mermaid;
 pub mod readme;
 pub mod report;
 pub mod sync;

@@ -20,6 +20,8 @@ struct ReadmeView<'a> {
     apim_version: crate::model::ApimBuild,
     is_km_version: crate::model::IsKmBuild,
     topology: Vec<TopologyRow<'a>>,
+    /// The topology as a Mermaid flowchart (`mermaid::diagram`).
+    mermaid: String,
     links: &'a [Link],
     nodes: Vec<NodeSteps<'a>>,
     start_order: Vec<StartStep<'a>>,
@@ -194,6 +196,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         apim_version: d.apim_version,
         is_km_version: d.is_km_version,
         topology: TopologyRow::rows(plan),
+        mermaid: super::mermaid::diagram(plan),
         links: &plan.links,
         nodes: plan.nodes.iter().map(node_steps).collect(),
         start_order: start,

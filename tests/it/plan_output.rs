@@ -1,5 +1,5 @@
 //! `kmgen plan` on every example profile: the topology and the whole bundle, file by file,
-//! pinned as snapshots (`tests/cases/plan/<profile>.{txt,json}`).
+//! pinned as snapshots (`tests/cases/plan/<profile>.{txt,json,mmd}`).
 use crate::support::snapshot::compare;
 use crate::support::{repo, tree, Kmgen, Scratch};
 use std::fs;
@@ -22,7 +22,7 @@ fn plan_lists_every_file_of_the_bundle() {
     for name in example_profiles() {
         let stem = name.trim_end_matches(".toml");
         let profile = format!("profiles/{name}");
-        for (format, ext) in [("human", "txt"), ("json", "json")] {
+        for (format, ext) in [("human", "txt"), ("json", "json"), ("mermaid", "mmd")] {
             let out = Kmgen::new()
                 .current_dir(repo())
                 .args(["plan", profile.as_str(), "--format", format])

@@ -6,6 +6,7 @@ pub mod files;
 pub mod render;
 pub mod scratch;
 pub mod snapshot;
+pub mod tools;
 pub mod xml;
 
 pub use cli::Kmgen;
