@@ -1,7 +1,8 @@
 //! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
 use crate::error::Error;
 use crate::keystore;
-use crate::pki::Pki;
+use crate::model::TlsMode;
+use crate::pki::{IssuedCert, Pki, CA_ID};
 use crate::plan::{nginx_view, Output, Plan, Source};
 use crate::render::{databases, h2, readme, sync, Renderer};
 use std::fs;
@@ -68,7 +69,10 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             let name = crate::plan::TemplateId::Nginx.name();
             renderer.render_ctx(name, &view)?.into_bytes()
         }
-        Source::LoadBalancerCertificate { lb: i } => pem(lb(*i).id.as_str()),
+        // nginx sends the file as the chain: the certificate, then the CA that issued it.
+        Source::LoadBalancerCertificate { lb: i } => {
+            [pem(lb(*i).id.as_str()), ca_pem(plan, pki)].concat()
+        }
         Source::LoadBalancerKey { lb: i } => key_pem(lb(*i).id.as_str()),
         Source::LoadBalancerBackends { lb: i } => {
             let mut nodes: Vec<&str> = Vec::new();
@@ -77,7 +81,11 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
                     nodes.push(&b.node);
                 }
             }
-            nodes.iter().flat_map(|n| pem(n)).collect()
+            // With a deployment CA, nginx trusts the backends through it alone.
+            match deployment_ca(plan, pki) {
+                Some(ca) => ca.pem.as_bytes().to_vec(),
+                None => nodes.iter().flat_map(|n| pem(n)).collect(),
+            }
         }
         Source::DatabaseScript => databases::script(&d.name, &d.database)
             .expect("planned only for a database server")
@@ -100,13 +108,32 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
     })
 }
 
-/// The truststore every node shares: every certificate of the deployment, the load
-/// balancers', `extra_trusted`, and the Mozilla roots on request.
+/// The deployment CA's certificate in `private-ca` mode.
+fn deployment_ca<'a>(plan: &Plan, pki: &'a Pki) -> Option<&'a IssuedCert> {
+    (plan.deployment.tls.mode == TlsMode::PrivateCa)
+        .then(|| pki.cert(CA_ID).expect("planned CA certificate"))
+}
+
+/// The deployment CA's PEM in `private-ca` mode, else nothing.
+fn ca_pem(plan: &Plan, pki: &Pki) -> Vec<u8> {
+    deployment_ca(plan, pki)
+        .map(|c| c.pem.as_bytes().to_vec())
+        .unwrap_or_default()
+}
+
+/// The truststore every node shares: every certificate of the deployment and the load
+/// balancers' (self-signed), or only the deployment CA (private-ca), then `extra_trusted`,
+/// and the Mozilla roots on request. With the CA its size does not depend on the nodes.
 fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
     let d = &inputs.plan.deployment;
     let mut trusted: Vec<(String, Vec<u8>)> = Vec::new();
-    for (id, cert) in inputs.pki.certs() {
-        trusted.push((id.to_string(), cert.der.clone()));
+    match deployment_ca(inputs.plan, inputs.pki) {
+        Some(ca) => trusted.push((CA_ID.to_string(), ca.der.clone())),
+        None => {
+            for (id, cert) in inputs.pki.certs() {
+                trusted.push((id.to_string(), cert.der.clone()));
+            }
+        }
     }
     for (i, extra) in d.tls.extra_trusted.iter().enumerate() {
         for (j, der) in extra.certificates.iter().enumerate() {
@@ -129,18 +156,21 @@ fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
     })
 }
 
-/// A node's keystore: its primary key pair under `key_alias`, with its certificate.
+/// A node's keystore: its primary key pair under `key_alias`, with its certificate and the
+/// CA that issued it (private-ca).
 fn keystore(inputs: &Inputs, node: usize) -> Result<Vec<u8>, Error> {
     let d = &inputs.plan.deployment;
     let n = &inputs.plan.nodes[node];
     let cert = inputs.pki.cert(&n.name).expect("planned certificate");
     let key = inputs.pki.key(&n.key_id).expect("planned key");
     let password = d.tls.keystore_password.expose();
-    keystore::key_store(
+    let ca = deployment_ca(inputs.plan, inputs.pki).map(|c| c.der.as_slice());
+    keystore::key_store_chain(
         d.tls.format,
         &d.tls.key_alias,
         key.pkcs8_der(),
         &cert.der,
+        ca.as_slice(),
         password,
     )
     .map_err(|source| Error::Store {

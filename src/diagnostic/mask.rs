@@ -20,6 +20,7 @@ pub const SHOWN: &[&str] = &[
     "deployment.apim_version",
     "deployment.is_km_version",
     "admin.username",
+    "tls.mode",
     "tls.format",
     "tls.key_alias",
     "tls.key_bits",

@@ -5,7 +5,7 @@
 //! `validate` turns a `Profile` into a `model::Deployment`.
 pub use crate::model::{
     DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat, SyncMode,
-    UserStoreType,
+    TlsMode, UserStoreType,
 };
 use serde::{de, Deserialize, Deserializer};
 use std::fmt;
@@ -76,6 +76,10 @@ impl Default for Admin {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Tls {
+    /// `self-signed` (default: each certificate signs itself, every truststore holds every
+    /// node's certificate) or `private-ca` (a deployment CA kmgen keeps in `pki/` issues
+    /// every certificate; truststores hold the CA, so adding a node changes no other node).
+    pub mode: TlsMode,
     pub format: StoreFormat,
     pub keystore_password: Secret,
     pub truststore_password: Secret,
@@ -91,6 +95,7 @@ pub struct Tls {
 impl Default for Tls {
     fn default() -> Self {
         Tls {
+            mode: TlsMode::SelfSigned,
             format: StoreFormat::Jks,
             keystore_password: Secret::literal("wso2carbon"),
             truststore_password: Secret::literal("wso2carbon"),

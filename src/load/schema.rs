@@ -77,6 +77,7 @@ const DEPLOYMENT: &[Field] = &[
 ];
 const ADMIN: &[Field] = &[opt("username", Kind::Str), opt("password", Kind::Secret)];
 const TLS: &[Field] = &[
+    opt("mode", Kind::Enum(names::<TlsMode>)),
     opt("format", Kind::Enum(names::<StoreFormat>)),
     opt("keystore_password", Kind::Secret),
     opt("truststore_password", Kind::Secret),
@@ -541,7 +542,7 @@ host = "h"
             [
                 ("deployment.pattern", "unknown variant `hybrid-singel`, expected one of `hybrid-single-node`, `hybrid-active-active`, `distributed`"),
                 ("deployment.flavour", "unknown field `flavour`, expected one of `name`, `pattern`, `apim_version`, `is_km_version`"),
-                ("tls.key_size", "unknown field `key_size`, expected one of `format`, `keystore_password`, `truststore_password`, `key_alias`, `key_bits`, `validity_days`, `key_sharing`, `public_roots`, `extra_trusted`"),
+                ("tls.key_size", "unknown field `key_size`, expected one of `mode`, `format`, `keystore_password`, `truststore_password`, `key_alias`, `key_bits`, `validity_days`, `key_sharing`, `public_roots`, `extra_trusted`"),
                 ("tls.key_bits", "invalid type: string \"2048\", expected an integer from 0 to 4294967295"),
                 ("tls.extra_trusted[1]", "invalid type: integer `3`, expected a string"),
                 ("tls.keystore_password", "unknown field `value`, expected `env` or `file`"),

@@ -15,7 +15,7 @@ mod sync;
 pub use builds::{ApimBuild, IsKmBuild};
 pub use kinds::{
     DbServerType, DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat,
-    SyncMode, UserStoreType,
+    SyncMode, TlsMode, UserStoreType,
 };
 pub use net::{Host, Name, Port, PortOffset};
 pub use secret::Secret;
@@ -55,6 +55,7 @@ pub struct Admin {
 
 #[derive(Debug, Clone)]
 pub struct Tls {
+    pub mode: TlsMode,
     pub format: StoreFormat,
     pub keystore_password: Secret,
     pub truststore_password: Secret,

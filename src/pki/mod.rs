@@ -13,7 +13,7 @@ mod specs;
 mod store;
 mod x509;
 
-pub use crate::plan::{CertSpec, KeySpec};
+pub use crate::plan::{CertSpec, KeySpec, Signer, CA_ID};
 pub use error::PkiError;
 pub use material::{IssuedCert, KeyMaterial, Pki};
 pub use report::{CertAction, KeyAction, PkiReport};
@@ -21,7 +21,7 @@ pub use store::write_dir;
 pub(crate) use x509::{ip_from_bytes, modulus_bits};
 
 use error::io_err;
-use issue::{generate_keys, issue, reusable};
+use issue::{generate_keys, issue, reusable, Ca};
 use specs::check_specs;
 use std::fs;
 use std::io;
@@ -49,9 +49,19 @@ pub fn load_or_create(
     let mut pki = Pki::default();
     let to_generate = reuse_keys(dir, keys, certs, allow_rotate, &mut pki, &mut report)?;
     pki.keys.extend(generate_keys(&to_generate)?);
+    // The CA's spec comes first (`plan::pki_specs`), so it is issued before what it signs.
+    let ca_spec = certs.iter().find(|c| c.signer == Signer::Ca);
     for spec in certs {
         let key = &pki.keys[&spec.key_id];
-        let (cert, action) = certificate(dir, spec, key, now)?;
+        let ca = ca_spec.and_then(|c| {
+            Some(Ca {
+                spec: c,
+                key: pki.keys.get(&c.key_id)?,
+                der: &pki.certs.get(&c.id)?.der,
+            })
+        });
+        let ca = ca.filter(|_| spec.signer == Signer::IssuedByCa);
+        let (cert, action) = certificate(dir, spec, key, ca, now)?;
         report.certs.push((spec.id.clone(), action));
         pki.certs.insert(spec.id.clone(), cert);
     }
@@ -135,6 +145,7 @@ fn certificate(
     dir: &Path,
     spec: &CertSpec,
     key: &KeyMaterial,
+    ca: Option<Ca<'_>>,
     now: OffsetDateTime,
 ) -> Result<(IssuedCert, CertAction), PkiError> {
     let path = cert_path(dir, &spec.id);
@@ -144,10 +155,10 @@ fn certificate(
         Err(e) => return Err(io_err(&path)(e)),
     };
     Ok(
-        match previous.map(|bytes| reusable(bytes, spec, key, now)) {
+        match previous.map(|bytes| reusable(bytes, spec, key, ca, now)) {
             Some(Ok(cert)) => (cert, CertAction::Reused),
-            Some(Err(reason)) => (issue(spec, key, now)?, CertAction::Reissued { reason }),
-            None => (issue(spec, key, now)?, CertAction::Issued),
+            Some(Err(reason)) => (issue(spec, key, ca, now)?, CertAction::Reissued { reason }),
+            None => (issue(spec, key, ca, now)?, CertAction::Issued),
         },
     )
 }

@@ -11,7 +11,7 @@ mod wiring;
 
 pub use links::Link;
 pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, H2_SCRIPT, MARKER};
-pub use pki::{CertSpec, KeySpec};
+pub use pki::{CertSpec, KeySpec, Signer, CA_ID};
 pub use sync::{install_dir, job_name, mount_unit_name, server_dir};
 pub use wiring::{driver, nginx_view, percent_encode, revoke_api_url};
 

@@ -1,8 +1,9 @@
 //! The key pairs and certificates a deployment needs: one primary key pair per product (or
 //! one for the deployment), one certificate per node, one key and certificate per load
 //! balancer. `pki` generates or reuses them; the plan only says what they must be.
-use crate::model::Deployment;
 use crate::model::Node;
+use crate::model::{Deployment, TlsMode};
+pub use crate::topology::CA_ID;
 use crate::topology::{key_id, LoadBalancerPlan};
 
 /// One primary key pair the deployment needs (`apim`, `is-km`, `deployment`), or a load
@@ -24,6 +25,19 @@ pub struct CertSpec {
     /// DNS names or IP addresses, in the order they are written.
     pub sans: Vec<String>,
     pub validity_days: u32,
+    /// How the certificate is signed: by its own key, as the deployment CA, or by the CA.
+    pub signer: Signer,
+}
+
+/// Who signs a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    /// Its own key (`tls.mode = "self-signed"`).
+    SelfSigned,
+    /// Its own key, as a CA (`basicConstraints` CA): the deployment CA of `private-ca`.
+    Ca,
+    /// The deployment CA (`CA_ID`).
+    IssuedByCa,
 }
 
 /// Which of `lbs` front a node: their host names go into the node's certificate.
@@ -43,6 +57,26 @@ fn fronting_load_balancers<'a>(
 pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpec>, Vec<CertSpec>) {
     let mut keys: Vec<KeySpec> = Vec::new();
     let mut certs = Vec::new();
+    let signer = match d.tls.mode {
+        TlsMode::SelfSigned => Signer::SelfSigned,
+        TlsMode::PrivateCa => {
+            // The CA comes first: `pki` issues the others with it.
+            keys.push(KeySpec {
+                id: CA_ID.to_string(),
+                bits: d.tls.key_bits,
+            });
+            certs.push(CertSpec {
+                id: CA_ID.to_string(),
+                key_id: CA_ID.to_string(),
+                common_name: format!("{} deployment CA", d.name),
+                sans: Vec::new(),
+                // Twice the leaves' lifetime, so a leaf issued late still ends before its CA.
+                validity_days: d.tls.validity_days.saturating_mul(2),
+                signer: Signer::Ca,
+            });
+            Signer::IssuedByCa
+        }
+    };
     for n in &d.nodes {
         let key = key_id(d, n.role);
         if !keys.iter().any(|k| k.id == key) {
@@ -62,6 +96,7 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
             common_name: n.host.to_string(),
             sans,
             validity_days: d.tls.validity_days,
+            signer,
         });
     }
     // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
@@ -76,6 +111,7 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
             common_name: lb.host.to_string(),
             sans: vec![lb.host.to_string()],
             validity_days: d.tls.validity_days,
+            signer,
         });
     }
     (keys, certs)

@@ -17,7 +17,7 @@ pub use load_balancers::{
 pub use sync::{
     deploys_to, sharing_nodes, sync_groups, sync_of, sync_source, SyncGroup, SyncGroupId,
 };
-pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots};
+pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots, CA_ID};
 
 /// Which product pack a node runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
