@@ -29,7 +29,7 @@ fn url_host(url: &str) -> Option<&str> {
 }
 
 /// (caller, callee, host the caller uses) for every wired call between nodes.
-fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
+pub(crate) fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
     let mut out = BTreeSet::new();
     for link in &plan.links {
         for part in link.value.split(',') {
@@ -48,7 +48,7 @@ fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
     out
 }
 
-fn handshakes(
+pub(crate) fn handshakes(
     plan: &Plan,
     bundle: &Path,
     cases: &[(String, String, String)],

@@ -15,6 +15,7 @@ mod pack_files;
 mod pipeline;
 mod pki;
 mod plan_output;
+mod private_ca;
 mod product_truth;
 mod recovery;
 mod secrets;
