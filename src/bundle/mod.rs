@@ -7,6 +7,7 @@ mod diff;
 mod guard;
 mod manifest;
 mod produce;
+mod trust;
 mod write;
 
 pub use crate::plan::MARKER;
@@ -126,8 +127,14 @@ fn compute(
     key_dir: &Path,
     target: &Path,
 ) -> Result<Computed, Error> {
-    let (pki, report) =
-        pki::load_or_create(key_dir, &plan.keys, &plan.certs, opts.now, opts.rotate_keys)?;
+    let (pki, report) = pki::load_or_create_with(
+        key_dir,
+        &plan.keys,
+        &plan.certs,
+        &plan.provided_keys,
+        opts.now,
+        opts.rotate_keys,
+    )?;
     let inputs = produce::Inputs {
         plan,
         renderer,

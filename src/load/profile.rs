@@ -206,6 +206,12 @@ pub struct LoadBalancer {
     pub host: String,
     #[serde(default = "default_https_port")]
     pub port: u16,
+    /// A certificate the operator brings for this load balancer: a PEM file (relative to the
+    /// profile) with the certificate first, then every intermediate up to the root. kmgen
+    /// checks it and puts it in nginx instead of generating one; `key` is then required.
+    pub cert: Option<String>,
+    /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
+    pub key: Option<String>,
 }
 
 fn default_https_port() -> u16 {
@@ -259,6 +265,12 @@ pub struct GatewayLoadBalancer {
     pub https_port: u16,
     #[serde(default = "default_http_port")]
     pub http_port: u16,
+    /// A certificate the operator brings for this load balancer: a PEM file (relative to the
+    /// profile) with the certificate first, then every intermediate up to the root. kmgen
+    /// checks it and puts it in nginx instead of generating one; `key` is then required.
+    pub cert: Option<String>,
+    /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -310,6 +322,13 @@ pub struct Node {
     /// `/opt/wso2is-km-5.7.0`); `/opt/<node name>/<pack>` when several nodes of one pack
     /// share a host.
     pub home: Option<String>,
+    /// A certificate the operator brings for this node (PEM, relative to the profile: the
+    /// certificate, then every intermediate up to the root); its `key` becomes the node's
+    /// primary key, so every node that shares that key (`tls.key_sharing`) brings one on the
+    /// same key. Its names must cover the node's host, `extra_names` and load balancers.
+    pub cert: Option<String>,
+    /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
+    pub key: Option<String>,
 }
 
 /// A secret value: a literal string, `{ env = "VAR" }` or `{ file = "path" }`.

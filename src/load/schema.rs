@@ -122,7 +122,12 @@ const KEY_MANAGER: &[Field] = &[
     opt("encrypt_oauth_keys", Kind::Bool),
     opt("load_balancer", Kind::Table(LOAD_BALANCER)),
 ];
-const LOAD_BALANCER: &[Field] = &[req("host", Kind::Str), opt("port", U16)];
+const LOAD_BALANCER: &[Field] = &[
+    req("host", Kind::Str),
+    opt("port", U16),
+    opt("cert", Kind::Str),
+    opt("key", Kind::Str),
+];
 const JWT: &[Field] = &[
     opt("enabled", Kind::Bool),
     opt("claims_retriever", Kind::Bool),
@@ -143,6 +148,8 @@ const GATEWAY_LOAD_BALANCER: &[Field] = &[
     req("host", Kind::Str),
     opt("https_port", U16),
     opt("http_port", U16),
+    opt("cert", Kind::Str),
+    opt("key", Kind::Str),
 ];
 const APIM: &[Field] = &[opt("load_balancer", Kind::Table(LOAD_BALANCER))];
 const TRAFFIC_MANAGER: &[Field] = &[
@@ -159,6 +166,8 @@ const NODE: &[Field] = &[
     opt("extra_names", Kind::Strs),
     opt("hazelcast_port", U16),
     opt("home", Kind::Str),
+    opt("cert", Kind::Str),
+    opt("key", Kind::Str),
 ];
 
 const UNKNOWN_HELP: &str = "remove the key or fix its spelling; the accepted keys are listed above";

@@ -2,9 +2,10 @@
 //! one for the deployment), one certificate per node, one key and certificate per load
 //! balancer. `pki` generates or reuses them; the plan only says what they must be.
 use crate::model::Node;
-use crate::model::{Deployment, TlsMode};
+use crate::model::{Deployment, Secret, TlsMode};
 pub use crate::topology::CA_ID;
-use crate::topology::{key_id, LoadBalancerPlan};
+use crate::topology::{fronting, key_id, LoadBalancerPlan};
+use std::collections::BTreeMap;
 
 /// One primary key pair the deployment needs (`apim`, `is-km`, `deployment`), or a load
 /// balancer's own key (`lb-km`, ...).
@@ -45,18 +46,20 @@ fn fronting_load_balancers<'a>(
     lbs: &'a [LoadBalancerPlan],
     n: &'a Node,
 ) -> impl Iterator<Item = String> + 'a {
-    lbs.iter()
-        .filter(|lb| {
-            lb.routes
-                .iter()
-                .any(|r| r.backends.iter().any(|b| b.node == n.name))
-        })
-        .map(|lb| lb.host.to_string())
+    fronting(lbs, &n.name).map(|lb| lb.host.to_string())
 }
 
-pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpec>, Vec<CertSpec>) {
+/// The keys and certificates kmgen makes, and the primary keys operators bring (key id →
+/// PKCS#8 PEM): a node's operator key is its product's primary key. Nodes and load
+/// balancers with an operator certificate get no certificate spec; a load balancer's own
+/// key is then the operator's too.
+pub(crate) fn pki_specs(
+    d: &Deployment,
+    lbs: &[LoadBalancerPlan],
+) -> (Vec<KeySpec>, Vec<CertSpec>, BTreeMap<String, Secret>) {
     let mut keys: Vec<KeySpec> = Vec::new();
     let mut certs = Vec::new();
+    let mut provided_keys = BTreeMap::new();
     let signer = match d.tls.mode {
         TlsMode::SelfSigned => Signer::SelfSigned,
         TlsMode::PrivateCa => {
@@ -85,6 +88,11 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
                 bits: d.tls.key_bits,
             });
         }
+        if let Some(pc) = d.tls.provided.get(n.name.as_str()) {
+            // Validation made every node of this key bring the same key.
+            provided_keys.insert(key.to_string(), pc.key_pem.clone());
+            continue;
+        }
         let mut sans = vec![n.host.to_string()];
         sans.extend(n.extra_names.iter().map(|h| h.to_string()));
         sans.extend(fronting_load_balancers(lbs, n));
@@ -100,7 +108,10 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
         });
     }
     // Each load balancer terminates TLS with a certificate of its own, which every node trusts.
-    for lb in lbs {
+    for lb in lbs
+        .iter()
+        .filter(|lb| !d.tls.provided.contains_key(lb.id.as_str()))
+    {
         keys.push(KeySpec {
             id: lb.id.as_str().to_string(),
             bits: d.tls.key_bits,
@@ -114,7 +125,7 @@ pub(crate) fn pki_specs(d: &Deployment, lbs: &[LoadBalancerPlan]) -> (Vec<KeySpe
             signer,
         });
     }
-    (keys, certs)
+    (keys, certs, provided_keys)
 }
 
 fn dedup(v: &mut Vec<String>) {

@@ -11,8 +11,8 @@ mod sync;
 mod trust;
 
 pub use load_balancers::{
-    load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route, PUBLISHER_PATHS,
-    STORE_PATHS,
+    fronting, load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route,
+    PUBLISHER_PATHS, STORE_PATHS,
 };
 pub use sync::{
     deploys_to, sharing_nodes, sync_groups, sync_of, sync_source, SyncGroup, SyncGroupId,

@@ -67,6 +67,8 @@ pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model
         key_sharing: t.key_sharing,
         public_roots: t.public_roots,
         extra_trusted,
+        // Filled by `provided::check_provided`, which needs the nodes and load balancers.
+        provided: Default::default(),
     }
 }
 

@@ -1,0 +1,303 @@
+//! Load phase: certificates the operator brings (`cert` and `key` of a node or load
+//! balancer), each checked before use with one problem per fault, naming the key and the fix.
+use super::chain::{check_chain, covers, describe, rsa_bits};
+use super::env::Env;
+use crate::diagnostic::Problems;
+use crate::load::{net, profile, read};
+use crate::model::{Deployment, ProvidedCert, Secret};
+use crate::topology::{self, fronting, key_id, LoadBalancerId};
+use rcgen::{KeyPair, PublicKeyData, PKCS_RSA_SHA256};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+/// Every `cert` / `key` pair of the profile: (key path of the table, id, cert, key).
+fn pairs(p: &profile::Profile) -> Vec<(String, String, Option<&str>, Option<&str>)> {
+    let mut out = Vec::new();
+    let lbs = [
+        (
+            "key_manager.load_balancer",
+            LoadBalancerId::KeyManager,
+            p.key_manager
+                .load_balancer
+                .as_ref()
+                .map(|l| (&l.cert, &l.key)),
+        ),
+        (
+            "gateway.load_balancer",
+            LoadBalancerId::Gateway,
+            p.gateway.load_balancer.as_ref().map(|l| (&l.cert, &l.key)),
+        ),
+        (
+            "apim.load_balancer",
+            LoadBalancerId::Apim,
+            p.apim.load_balancer.as_ref().map(|l| (&l.cert, &l.key)),
+        ),
+        (
+            "traffic_manager.load_balancer",
+            LoadBalancerId::TrafficManager,
+            p.traffic_manager
+                .load_balancer
+                .as_ref()
+                .map(|l| (&l.cert, &l.key)),
+        ),
+    ];
+    for (table, id, files) in lbs {
+        if let Some((cert, key)) = files {
+            out.push((
+                table.to_string(),
+                id.as_str().to_string(),
+                cert.as_deref(),
+                key.as_deref(),
+            ));
+        }
+    }
+    for (i, n) in p.nodes.iter().enumerate() {
+        out.push((
+            format!("node[{i}]"),
+            n.name.clone(),
+            n.cert.as_deref(),
+            n.key.as_deref(),
+        ));
+    }
+    out
+}
+
+/// Reads and checks every pair, then the names each certificate must cover and the keys
+/// nodes must share; fills `d.tls.provided`.
+pub(super) fn check_provided(
+    p: &profile::Profile,
+    d: &mut Deployment,
+    env: &Env,
+    now: OffsetDateTime,
+    pr: &mut Problems,
+) {
+    let mut provided = BTreeMap::new();
+    let mut tables = BTreeMap::new();
+    for (table, id, cert, key) in pairs(p) {
+        let (cert, key) = match (cert, key) {
+            (None, None) => continue,
+            (Some(_), None) => {
+                pr.push(format!("{table}.cert"), "is given without `key`", "add `key = \"<file>.key.pem\"`, the certificate's private key (PKCS#8 PEM), or remove `cert`");
+                continue;
+            }
+            (None, Some(_)) => {
+                pr.push(format!("{table}.key"), "is given without `cert`", "add `cert = \"<file>.crt.pem\"`, the certificate with its chain, or remove `key`");
+                continue;
+            }
+            (Some(c), Some(k)) => (c, k),
+        };
+        if let Some(pc) = read_pair(&table, cert, key, d, env, now, pr) {
+            provided.insert(id.clone(), pc);
+            tables.insert(id, table);
+        }
+    }
+    check_names(d, &provided, &tables, pr);
+    check_shared_keys(d, &provided, &tables, pr);
+    d.tls.provided = provided;
+}
+
+fn read_file(
+    key: &str,
+    file: &str,
+    what: &str,
+    env: &Env,
+    pr: &mut Problems,
+) -> Option<(std::path::PathBuf, Vec<u8>)> {
+    let path = env.base_dir.join(file);
+    match read::read_regular(&path, read::MAX_INPUT_BYTES) {
+        Ok(bytes) => Some((path, bytes)),
+        Err(e) => {
+            pr.push(key, format!("cannot read `{}`: {e}", path.display()), format!("give the path of {what} (a regular file of at most 1 MiB), relative to the profile"));
+            None
+        }
+    }
+}
+
+fn read_pair(
+    table: &str,
+    cert: &str,
+    key: &str,
+    d: &Deployment,
+    env: &Env,
+    now: OffsetDateTime,
+    pr: &mut Problems,
+) -> Option<ProvidedCert> {
+    let (ck, kk) = (format!("{table}.cert"), format!("{table}.key"));
+    let (cert_path, cert_bytes) = read_file(&ck, cert, "a PEM certificate file", env, pr)?;
+    let (key_path, key_bytes) = read_file(&kk, key, "a PKCS#8 PEM private key file", env, pr)?;
+    let chain = match net::pem_certificates(&cert_bytes) {
+        Ok(c) if !c.is_empty() => c,
+        Ok(_) => {
+            pr.push(
+                &ck,
+                format!(
+                    "`{}` holds no `BEGIN CERTIFICATE` block",
+                    cert_path.display()
+                ),
+                "give a PEM file: the certificate, then each issuer in order",
+            );
+            return None;
+        }
+        Err(e) => {
+            pr.push(
+                &ck,
+                format!(
+                    "`{}` is not a readable PEM certificate file: {e}",
+                    cert_path.display()
+                ),
+                "give a PEM file: the certificate, then each issuer in order",
+            );
+            return None;
+        }
+    };
+    // The key file's content never appears in a problem: only its path.
+    let key_pem = String::from_utf8(key_bytes).ok();
+    let key_pair = key_pem
+        .as_deref()
+        .and_then(|pem| KeyPair::from_pkcs8_pem_and_sign_algo(pem, &PKCS_RSA_SHA256).ok());
+    let (Some(key_pem), Some(key_pair)) = (key_pem, key_pair) else {
+        pr.push(&kk, format!("`{}` is not an unencrypted PKCS#8 RSA private key", key_path.display()), "convert it with `openssl pkcs8 -topk8 -nocrypt -in <key> -out <key>.pk8.pem` (a `BEGIN PRIVATE KEY` block)");
+        return None;
+    };
+    let (_, leaf) = X509Certificate::from_der(&chain[0]).ok()?;
+    let spki = leaf.public_key().raw.to_vec();
+    let mut ok = true;
+    if key_pair.subject_public_key_info() != spki {
+        pr.push(
+            &kk,
+            format!(
+                "is not the key of the certificate in `{}` ({})",
+                cert_path.display(),
+                describe(&leaf)
+            ),
+            "give the private key the certificate was issued on, or the certificate of this key",
+        );
+        ok = false;
+    }
+    let bits = rsa_bits(&leaf);
+    if bits < d.tls.key_bits {
+        pr.push(
+            &kk,
+            format!(
+                "is an RSA key of {bits} bits, below tls.key_bits ({})",
+                d.tls.key_bits
+            ),
+            format!(
+                "bring a certificate on an RSA key of at least {} bits, or lower tls.key_bits",
+                d.tls.key_bits
+            ),
+        );
+        ok = false;
+    }
+    let validity = leaf.validity();
+    if validity.not_after.timestamp() <= now.unix_timestamp() {
+        pr.push(
+            &ck,
+            format!("{} expired on {}", describe(&leaf), validity.not_after),
+            "renew the certificate and point `cert` at the new file",
+        );
+        ok = false;
+    } else if validity.not_before.timestamp() > now.unix_timestamp() {
+        pr.push(
+            &ck,
+            format!(
+                "{} is not valid before {}",
+                describe(&leaf),
+                validity.not_before
+            ),
+            "use a certificate already in force, or build later",
+        );
+        ok = false;
+    }
+    if let Err(problem) = check_chain(&chain, &d.tls, now) {
+        pr.push(&ck, problem.what, problem.fix);
+        ok = false;
+    }
+    ok.then(|| ProvidedCert {
+        cert_path,
+        key_path,
+        chain,
+        key_pem: Secret::new(key_pem),
+        spki,
+    })
+}
+
+/// Every host name that reaches the node or load balancer `id` must be in its certificate.
+fn check_names(
+    d: &Deployment,
+    provided: &BTreeMap<String, ProvidedCert>,
+    tables: &BTreeMap<String, String>,
+    pr: &mut Problems,
+) {
+    let lbs = topology::load_balancers(d);
+    for (id, pc) in provided {
+        let names: Vec<String> = match d.nodes.iter().find(|n| n.name.as_str() == id) {
+            Some(n) => std::iter::once(n.host.to_string())
+                .chain(n.extra_names.iter().map(|h| h.to_string()))
+                .chain(fronting(&lbs, &n.name).map(|lb| lb.host.to_string()))
+                .collect(),
+            None => lbs
+                .iter()
+                .filter(|lb| lb.id.as_str() == id)
+                .map(|lb| lb.host.to_string())
+                .collect(),
+        };
+        let Ok((_, leaf)) = X509Certificate::from_der(&pc.chain[0]) else {
+            continue;
+        };
+        let missing: Vec<String> = names
+            .into_iter()
+            .filter(|name| !covers(&leaf, name))
+            .collect();
+        if !missing.is_empty() {
+            pr.push(
+                format!("{}.cert", tables[id]),
+                format!(
+                    "{} does not name {}, which reach(es) it",
+                    describe(&leaf),
+                    missing.join(", ")
+                ),
+                "reissue the certificate with these names as subject alternative names (DNS or IP)",
+            );
+        }
+    }
+}
+
+/// Nodes that share a primary key (`tls.key_sharing`) bring certificates on one key, or none.
+fn check_shared_keys(
+    d: &Deployment,
+    provided: &BTreeMap<String, ProvidedCert>,
+    tables: &BTreeMap<String, String>,
+    pr: &mut Problems,
+) {
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in &d.nodes {
+        groups
+            .entry(key_id(d, n.role))
+            .or_default()
+            .push(n.name.as_str());
+    }
+    for (key, nodes) in groups {
+        let with: Vec<&str> = nodes
+            .iter()
+            .copied()
+            .filter(|n| provided.contains_key(*n))
+            .collect();
+        let Some(first) = with.first() else { continue };
+        for n in nodes.iter().filter(|n| !provided.contains_key(**n)) {
+            let i = d
+                .nodes
+                .iter()
+                .position(|m| m.name.as_str() == *n)
+                .unwrap_or(0);
+            pr.push(format!("node[{i}].cert"), format!("is missing: node `{n}` shares the `{key}` primary key with `{first}`, which brings its own certificate and key"), format!("give `{n}` a certificate on the same key as `{first}` (the nodes of a product share one primary key), or give neither a certificate"));
+        }
+        for n in &with[1..] {
+            if provided[*n].spki != provided[*first].spki {
+                pr.push(format!("{}.key", tables[*n]), format!("is another key than `{first}`'s, but both nodes share the `{key}` primary key"), format!("issue `{n}`'s certificate on `{first}`'s key: the nodes of a product share one primary key"));
+            }
+        }
+    }
+}
