@@ -77,14 +77,24 @@ fn anchor(d: &Deployment, pc: &ProvidedCert) -> Option<Vec<u8>> {
 }
 
 /// Roots of the operators' chains that no other entry supplies: self-issued tops, under
-/// `<id>.root` (node names hold no `.`), once each.
+/// `<id>.root` (node names hold no `.`), once each, unless `extra_trusted` or the public
+/// roots hold them already.
 fn operator_roots(d: &Deployment) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut known: Vec<Vec<u8>> = d
+        .tls
+        .extra_trusted
+        .iter()
+        .flat_map(|e| e.certificates.clone())
+        .collect();
+    if d.tls.public_roots && !d.tls.provided.is_empty() {
+        known.extend(mozilla_roots().into_iter().map(|(_, der)| der));
+    }
     for (id, pc) in &d.tls.provided {
         let Some(top) = pc.chain.last() else { continue };
         let self_issued = X509Certificate::from_der(top)
             .is_ok_and(|(_, c)| c.issuer().as_raw() == c.subject().as_raw());
-        if self_issued && !out.iter().any(|(_, der)| der == top) {
+        if self_issued && !known.contains(top) && !out.iter().any(|(_, der)| der == top) {
             out.push((format!("{id}.root"), top.clone()));
         }
     }
