@@ -11,6 +11,7 @@ mod h2;
 mod hazelcast;
 mod inputs;
 mod nginx;
+mod operator_certs;
 mod pack_files;
 mod pipeline;
 mod pki;

@@ -74,6 +74,7 @@ pub(super) fn check_provided(
     pr: &mut Problems,
 ) {
     let mut provided = BTreeMap::new();
+    let mut leaves = BTreeMap::new();
     let mut tables = BTreeMap::new();
     for (table, id, cert, key) in pairs(p) {
         let (cert, key) = match (cert, key) {
@@ -88,12 +89,16 @@ pub(super) fn check_provided(
             }
             (Some(c), Some(k)) => (c, k),
         };
-        if let Some(pc) = read_pair(&table, cert, key, d, env, now, pr) {
-            provided.insert(id.clone(), pc);
-            tables.insert(id, table);
+        let (chain, pc) = read_pair(&table, cert, key, d, env, now, pr);
+        if let Some(chain) = chain {
+            leaves.insert(id.clone(), chain);
         }
+        if let Some(pc) = pc {
+            provided.insert(id.clone(), pc);
+        }
+        tables.insert(id, table);
     }
-    check_names(d, &provided, &tables, pr);
+    check_names(d, &leaves, &tables, pr);
     check_shared_keys(d, &provided, &tables, pr);
     d.tls.provided = provided;
 }
@@ -115,6 +120,8 @@ fn read_file(
     }
 }
 
+/// The certificate's leaf DER when it parses (its names are checked whatever else is
+/// wrong), and the whole pair when nothing is.
 fn read_pair(
     table: &str,
     cert: &str,
@@ -123,116 +130,157 @@ fn read_pair(
     env: &Env,
     now: OffsetDateTime,
     pr: &mut Problems,
-) -> Option<ProvidedCert> {
+) -> (Option<Vec<u8>>, Option<ProvidedCert>) {
     let (ck, kk) = (format!("{table}.cert"), format!("{table}.key"));
-    let (cert_path, cert_bytes) = read_file(&ck, cert, "a PEM certificate file", env, pr)?;
-    let (key_path, key_bytes) = read_file(&kk, key, "a PKCS#8 PEM private key file", env, pr)?;
+    let Some((cert_path, cert_bytes)) = read_file(&ck, cert, "a PEM certificate file", env, pr)
+    else {
+        return (None, None);
+    };
+    let fix = "give a PEM file: the certificate, then each issuer in order";
     let chain = match net::pem_certificates(&cert_bytes) {
         Ok(c) if !c.is_empty() => c,
         Ok(_) => {
-            pr.push(
-                &ck,
-                format!(
-                    "`{}` holds no `BEGIN CERTIFICATE` block",
-                    cert_path.display()
-                ),
-                "give a PEM file: the certificate, then each issuer in order",
+            let what = format!(
+                "`{}` holds no `BEGIN CERTIFICATE` block",
+                cert_path.display()
             );
-            return None;
+            pr.push(&ck, what, fix);
+            return (None, None);
         }
         Err(e) => {
+            let path = cert_path.display();
             pr.push(
                 &ck,
-                format!(
-                    "`{}` is not a readable PEM certificate file: {e}",
-                    cert_path.display()
-                ),
-                "give a PEM file: the certificate, then each issuer in order",
+                format!("`{path}` is not a readable PEM certificate file: {e}"),
+                fix,
             );
-            return None;
+            return (None, None);
         }
     };
-    // The key file's content never appears in a problem: only its path.
-    let key_pem = String::from_utf8(key_bytes).ok();
-    let key_pair = key_pem
-        .as_deref()
-        .and_then(|pem| KeyPair::from_pkcs8_pem_and_sign_algo(pem, &PKCS_RSA_SHA256).ok());
-    let (Some(key_pem), Some(key_pair)) = (key_pem, key_pair) else {
-        pr.push(&kk, format!("`{}` is not an unencrypted PKCS#8 RSA private key", key_path.display()), "convert it with `openssl pkcs8 -topk8 -nocrypt -in <key> -out <key>.pk8.pem` (a `BEGIN PRIVATE KEY` block)");
-        return None;
+    let leaf = chain[0].clone();
+    let ok = check_cert(&ck, &chain, d, now, pr);
+    let Some((key_path, key_pem, spki)) = read_key(&kk, key, env, ok, pr) else {
+        return (Some(leaf), None);
     };
-    let (_, leaf) = X509Certificate::from_der(&chain[0]).ok()?;
-    let spki = leaf.public_key().raw.to_vec();
+    let (_, parsed) = X509Certificate::from_der(&leaf).expect("parsed above");
+    if parsed.public_key().raw != spki.as_slice() {
+        let what = format!(
+            "is not the key of the certificate in `{}` ({})",
+            cert_path.display(),
+            describe(&parsed)
+        );
+        let fix =
+            "give the private key the certificate was issued on, or the certificate of this key";
+        pr.push(&kk, what, fix);
+        return (Some(leaf), None);
+    }
+    let pc = ProvidedCert {
+        cert_path,
+        key_path,
+        chain,
+        key_pem,
+        spki,
+    };
+    (Some(leaf), ok.then_some(pc))
+}
+
+/// The certificate's own checks: key size, in force at `now`, chain. Whether all pass.
+fn check_cert(
+    ck: &str,
+    chain: &[Vec<u8>],
+    d: &Deployment,
+    now: OffsetDateTime,
+    pr: &mut Problems,
+) -> bool {
+    let Ok((_, leaf)) = X509Certificate::from_der(&chain[0]) else {
+        return false;
+    };
     let mut ok = true;
-    if key_pair.subject_public_key_info() != spki {
-        pr.push(
-            &kk,
-            format!(
-                "is not the key of the certificate in `{}` ({})",
-                cert_path.display(),
+    let (bits, min) = (rsa_bits(&leaf), d.tls.key_bits);
+    if bits < min {
+        let what = match bits {
+            0 => format!("{} is not on an RSA key", describe(&leaf)),
+            _ => format!(
+                "{} is on an RSA key of {bits} bits, below tls.key_bits ({min})",
                 describe(&leaf)
             ),
-            "give the private key the certificate was issued on, or the certificate of this key",
-        );
-        ok = false;
-    }
-    let bits = rsa_bits(&leaf);
-    if bits < d.tls.key_bits {
+        };
         pr.push(
-            &kk,
+            ck,
+            what,
             format!(
-                "is an RSA key of {bits} bits, below tls.key_bits ({})",
-                d.tls.key_bits
-            ),
-            format!(
-                "bring a certificate on an RSA key of at least {} bits, or lower tls.key_bits",
-                d.tls.key_bits
+                "bring a certificate on an RSA key of at least {min} bits (or lower tls.key_bits)"
             ),
         );
         ok = false;
     }
     let validity = leaf.validity();
     if validity.not_after.timestamp() <= now.unix_timestamp() {
+        let what = format!("{} expired on {}", describe(&leaf), validity.not_after);
         pr.push(
-            &ck,
-            format!("{} expired on {}", describe(&leaf), validity.not_after),
+            ck,
+            what,
             "renew the certificate and point `cert` at the new file",
         );
         ok = false;
     } else if validity.not_before.timestamp() > now.unix_timestamp() {
+        let what = format!(
+            "{} is not valid before {}",
+            describe(&leaf),
+            validity.not_before
+        );
         pr.push(
-            &ck,
-            format!(
-                "{} is not valid before {}",
-                describe(&leaf),
-                validity.not_before
-            ),
+            ck,
+            what,
             "use a certificate already in force, or build later",
         );
         ok = false;
     }
-    if let Err(problem) = check_chain(&chain, &d.tls, now) {
-        pr.push(&ck, problem.what, problem.fix);
+    if let Err(problem) = check_chain(chain, &d.tls, now) {
+        pr.push(ck, problem.what, problem.fix);
         ok = false;
     }
-    ok.then(|| ProvidedCert {
-        cert_path,
-        key_path,
-        chain,
-        key_pem: Secret::new(key_pem),
-        spki,
-    })
+    ok
+}
+
+/// The key file: its path, PEM (a `Secret`) and public key. Its content never appears in a
+/// problem, only its path. A key of a certificate refused already (`cert_ok` false, say
+/// for its size) is not reported again when it does not parse.
+fn read_key(
+    kk: &str,
+    key: &str,
+    env: &Env,
+    cert_ok: bool,
+    pr: &mut Problems,
+) -> Option<(std::path::PathBuf, Secret, Vec<u8>)> {
+    let (key_path, key_bytes) = read_file(kk, key, "a PKCS#8 PEM private key file", env, pr)?;
+    let key_pem = String::from_utf8(key_bytes).ok();
+    let key_pair = key_pem
+        .as_deref()
+        .and_then(|pem| KeyPair::from_pkcs8_pem_and_sign_algo(pem, &PKCS_RSA_SHA256).ok());
+    let (Some(key_pem), Some(key_pair)) = (key_pem, key_pair) else {
+        if cert_ok {
+            let what = format!(
+                "`{}` is not an unencrypted PKCS#8 RSA private key",
+                key_path.display()
+            );
+            pr.push(kk, what, "convert it with `openssl pkcs8 -topk8 -nocrypt -in <key> -out <key>.pk8.pem` (a `BEGIN PRIVATE KEY` block)");
+        }
+        return None;
+    };
+    let spki = key_pair.subject_public_key_info();
+    Some((key_path, Secret::new(key_pem), spki))
 }
 
 /// Every host name that reaches the node or load balancer `id` must be in its certificate.
 fn check_names(
     d: &Deployment,
-    provided: &BTreeMap<String, ProvidedCert>,
+    leaves: &BTreeMap<String, Vec<u8>>,
     tables: &BTreeMap<String, String>,
     pr: &mut Problems,
 ) {
     let lbs = topology::load_balancers(d);
-    for (id, pc) in provided {
+    for (id, leaf_der) in leaves {
         let names: Vec<String> = match d.nodes.iter().find(|n| n.name.as_str() == id) {
             Some(n) => std::iter::once(n.host.to_string())
                 .chain(n.extra_names.iter().map(|h| h.to_string()))
@@ -244,7 +292,7 @@ fn check_names(
                 .map(|lb| lb.host.to_string())
                 .collect(),
         };
-        let Ok((_, leaf)) = X509Certificate::from_der(&pc.chain[0]) else {
+        let Ok((_, leaf)) = X509Certificate::from_der(leaf_der) else {
             continue;
         };
         let missing: Vec<String> = names
