@@ -19,7 +19,8 @@ pub(super) fn pem(der: &[u8]) -> String {
 }
 
 /// The chain the node or load balancer `id` presents, after its own certificate: the
-/// operator's issuers, or the deployment CA.
+/// operator's issuers, or the deployment CA (creating-new-keystores.md, "Step 2: Importing
+/// certificates to the keystore": the issuers go in with the signed certificate).
 pub(super) fn issuers(d: &Deployment, pki: &Pki, id: &str) -> Vec<Vec<u8>> {
     match d.tls.provided.get(id) {
         Some(pc) => pc.chain[1..].to_vec(),
@@ -105,6 +106,11 @@ fn operator_roots(d: &Deployment) -> Vec<(String, Vec<u8>)> {
 /// deployment CA (private-ca), the roots of operators' chains, `extra_trusted`, and the
 /// Mozilla roots on request. With the CA its size does not depend on the nodes.
 pub(super) fn trusted(d: &Deployment, pki: &Pki) -> Vec<(String, Vec<u8>)> {
+    // No product lookup kmgen switches on reads the truststore by an alias (docs/rules.md,
+    // "TLS modes"): the primary key is read from the keystore at `KeyAlias`
+    // (carbon-kernel@v4.4.35 KeyStoreManager.java l.450, 483), the backend JWT is signed
+    // with it (carbon-apimgt@v6.4.50 AbstractJWTGenerator.java l.262-265), and Jaggery SSO,
+    // off in site.json, reads `keyStoreName` (jaggery-extensions@v1.5.6 sso Util.java l.418-420).
     let mut trusted: Vec<(String, Vec<u8>)> = match deployment_ca(d, pki) {
         Some(ca) => vec![(CA_ID.to_string(), ca.der.clone())],
         None => pki
