@@ -355,6 +355,18 @@ fn the_gateway_load_balancers_public_certificate_is_trusted_by_the_nodes() {
         .expect("java: apt-get install -y default-jdk-headless");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("OK gw.acme.example"), "{text}");
+    // The operator's key reaches nginx's key file only: not the plan, the logs, the manifest.
+    let body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    let probe = &body[..40];
+    for args in [
+        vec!["plan", "profile.toml", "--format", "json"],
+        vec!["build", "profile.toml", "-o", "out", "-v"],
+    ] {
+        let r = Kmgen::new().current_dir(&dir).args(args).run().success();
+        assert!(!r.stdout.contains(probe) && !r.stderr.contains(probe));
+    }
+    let manifest = fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    assert!(!manifest.contains(probe));
 }
 
 /// Both Key Managers bring certificates (issued by a test root, on one key): their keystores
@@ -390,6 +402,16 @@ fn key_managers_with_operator_certificates_handshake_with_every_caller() {
     let ks = fs::read(bundle.join("nodes/km-2").join(&km.keystore_file)).unwrap();
     let entries = decode(tls.format, &ks, tls.keystore_password.expose()).unwrap();
     assert_eq!(entries[0].chain.len(), 2, "the operator's leaf and root");
+    let path = bundle.join("nodes/km-2").join(&km.keystore_file);
+    let listed = keytool_list(
+        tls.format,
+        path.to_str().unwrap(),
+        tls.keystore_password.expose(),
+    );
+    assert_eq!(
+        listed,
+        [(tls.key_alias.clone(), "PrivateKeyEntry".to_string())]
+    );
     assert_eq!(
         fs::read_to_string(bundle.join("pki/keys/is-km.key.pem")).unwrap(),
         is_km

@@ -5,6 +5,7 @@
 //! placeholders is only read by the later checks, then discarded. One file per concern; the
 //! order of the calls below is the order of the report.
 mod chain;
+mod coverage;
 mod database;
 mod deployment;
 mod env;
