@@ -1,5 +1,5 @@
 //! Certificates the operator brings (`cert` / `key` on nodes and load balancers): every fault
-//! is refused with its key path and fix (pinned in `tests/cases/errors/operator-certs.stderr`),
+//! is refused with its key path and fix (pinned in `tests/cases/operator-certs/every-fault.stderr`),
 //! and good ones end up in the stores and nginx, where Java trusts them through their root.
 use crate::bundle_tls::{build, calls, handshakes};
 use crate::golden::golden_build;
@@ -288,7 +288,7 @@ fn every_operator_certificate_fault_is_named_with_its_fix() {
         .run()
         .failure(1)
         .stdout_is("")
-        .stderr_snapshot(repo().join("tests/cases/errors/operator-certs.stderr"));
+        .stderr_snapshot(repo().join("tests/cases/operator-certs/every-fault.stderr"));
     assert!(!dir.join("out").exists(), "nothing is written");
     assert!(
         !out.stderr.contains("PRIVATE KEY"),
