@@ -173,11 +173,12 @@ fn warn(err: &mut dyn Write, d: &crate::model::Deployment) {
     }
 }
 
-/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now; the
+/// clock validation checks operator certificates at.
 fn now() -> time::OffsetDateTime {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .unwrap_or_else(time::OffsetDateTime::now_utc)
+    let var = |name: &str| std::env::var(name).ok();
+    validate::build_clock(&validate::Env {
+        base_dir: Path::new("."),
+        var: &var,
+    })
 }

@@ -279,3 +279,40 @@ fn the_ca_is_reused_like_a_primary_key_and_refused_when_lost() {
         pki.key("is-km").unwrap().pem()
     );
 }
+
+/// PKCS12 stores in private-ca mode (the golden case `single_private_ca_pkcs12`): keytool in
+/// strict mode reads each keystore's chain and the truststore's CA entry.
+#[test]
+fn keytool_strict_mode_lists_pkcs12_stores_with_their_chain() {
+    let dir = Scratch::new("ca-p12");
+    let case = repo().join("tests/cases/golden/single_private_ca_pkcs12/profile.toml");
+    fs::copy(case, dir.join("profile.toml")).unwrap();
+    let bundle = golden_build(&dir, "profile.toml");
+    let plan = kmgen::plan::plan(
+        &kmgen::load::load(&dir.join("profile.toml"))
+            .unwrap()
+            .deployment,
+    );
+    let tls = &plan.deployment.tls;
+    for n in &plan.nodes {
+        let ks = bundle.join("nodes").join(&n.name).join(&n.keystore_file);
+        let listed = keytool_list(
+            tls.format,
+            ks.to_str().unwrap(),
+            tls.keystore_password.expose(),
+        );
+        assert_eq!(
+            listed,
+            [(tls.key_alias.clone(), "PrivateKeyEntry".to_string())]
+        );
+        let entries = store(&plan, &ks, tls.keystore_password.expose());
+        assert_eq!(entries[0].chain.len(), 2, "{}: leaf and CA", n.name);
+        let ts = bundle.join("nodes").join(&n.name).join(&n.truststore_file);
+        let listed = keytool_list(
+            tls.format,
+            ts.to_str().unwrap(),
+            tls.truststore_password.expose(),
+        );
+        assert_eq!(listed, [("ca".to_string(), "trustedCertEntry".to_string())]);
+    }
+}
