@@ -1,4 +1,4 @@
-//! Command line: clap derive types for `build`, `check` and `plan`.
+//! Command line: clap derive types for `build`, `check`, `diff` and `plan`.
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -36,11 +36,38 @@ pub enum Command {
         /// when identical, 1 with a diff of each stale file (secrets masked) when not.
         #[arg(long)]
         check: bool,
+        /// Also write nodes/<node>.tar.gz per node: reproducible (mtime SOURCE_DATE_EPOCH,
+        /// else 0), modes kept; unpack with `tar -xzf <node>.tar.gz -C <pack home>`.
+        #[arg(long)]
+        archive: bool,
     },
     /// Validate and plan only; writes nothing. Exits 0 when the profile is good.
     Check {
         /// The deployment profile (TOML).
         profile: PathBuf,
+    },
+    /// Show what copying a node's folder over its installed or unzipped pack would change.
+    ///
+    /// The node's files are made as `build` makes them (nothing is written). XML files are
+    /// compared element by element, stores by alias, other files line by line; files the
+    /// pack lacks are "new"; secrets are masked. Exit 0 when nothing would change, 1 when
+    /// something would (or on an error), 2 on a usage error.
+    Diff {
+        /// The deployment profile (TOML).
+        profile: PathBuf,
+        /// The node whose files are compared.
+        #[arg(long, value_name = "NAME")]
+        node: String,
+        /// The pack's folder (PRODUCT_HOME) the node's folder would be copied over.
+        #[arg(long, value_name = "PRODUCT_HOME")]
+        against: PathBuf,
+        /// Output folder of the bundle whose keys (OUT/<deployment.name>/pki) the stores are
+        /// made from; without a bundle there, from new keys. Nothing is written.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+        /// Folder of templates that replace the embedded ones of the same name.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Print the resolved topology: nodes, roles, hosts, ports and every cross-node URL.
     Plan {
@@ -49,6 +76,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// List the node archives that `build --archive` adds.
+        #[arg(long)]
+        archive: bool,
     },
 }
 

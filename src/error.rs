@@ -23,6 +23,14 @@ pub enum Error {
     InputInsideOutput { input: PathBuf, target: PathBuf },
     #[error("`{path}` is stale: {count} file(s) differ from what the profile gives")]
     Stale { path: PathBuf, count: usize },
+    #[error("no node `{name}` in the profile; its nodes: {}", nodes.join(", "))]
+    UnknownNode { name: String, nodes: Vec<String> },
+    #[error("node `{node}` differs from `{home}` in {count} file(s) or folder(s)")]
+    Differs {
+        node: String,
+        home: PathBuf,
+        count: usize,
+    },
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
     #[error(transparent)]
@@ -53,6 +61,7 @@ impl Error {
                 "keep the profile and its secret files outside OUT/<deployment.name>/ (a rebuild replaces that folder), or choose another -o"
                     .into(),
             ),
+            Error::UnknownNode { .. } => Some("pass one of these names to --node".into()),
             Error::Load(crate::load::LoadError::Read { source, .. })
                 if source.kind() == std::io::ErrorKind::InvalidInput =>
             {

@@ -30,7 +30,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
     match cli.command {
         Command::Check { profile } => check(&profile, out, err)?,
-        Command::Plan { profile, format } => plan_command(&profile, format, out)?,
+        Command::Plan {
+            profile,
+            format,
+            archive,
+        } => plan_command(&profile, format, archive, out)?,
         Command::Build {
             profile,
             out: out_dir,
@@ -39,9 +43,11 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
             templates,
             verbose,
             check,
+            archive,
         } => {
             let flags = BuildFlags {
                 check,
+                archive,
                 out_dir,
                 force,
                 rotate_keys,
@@ -49,6 +55,21 @@ fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Err
                 verbose,
             };
             build(&profile, &flags, out, err)?
+        }
+        Command::Diff {
+            profile,
+            node,
+            against,
+            out: out_dir,
+            templates,
+        } => {
+            let flags = DiffFlags {
+                node,
+                against,
+                out_dir,
+                templates,
+            };
+            diff(&profile, &flags, out, err)?
         }
     }
     out.flush().map_err(Error::Output)
@@ -66,8 +87,14 @@ fn check(profile: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Result<(),
     .map_err(Error::Output)
 }
 
-fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(), Error> {
+fn plan_command(
+    profile: &Path,
+    format: Format,
+    archive: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let (_, p) = prepare(profile, &mut std::io::sink())?;
+    let p = if archive { p.with_archives() } else { p };
     let text = match format {
         Format::Human => report::human(&p, &render::Renderer::new(None)?)?,
         Format::Json => {
@@ -81,6 +108,7 @@ fn plan_command(profile: &Path, format: Format, out: &mut dyn Write) -> Result<(
 /// `kmgen build` flags beyond the profile.
 struct BuildFlags {
     check: bool,
+    archive: bool,
     out_dir: std::path::PathBuf,
     force: bool,
     rotate_keys: bool,
@@ -96,12 +124,16 @@ fn build(
 ) -> Result<(), Error> {
     let started = Instant::now();
     let (loaded, p) = prepare(profile, err)?;
+    let p = if flags.archive { p.with_archives() } else { p };
     let renderer = render::Renderer::new(flags.templates.as_deref())?;
     let opts = bundle::Options {
         out_dir: &flags.out_dir,
         force: flags.force,
         rotate_keys: flags.rotate_keys,
         now: now(),
+        archive_mtime: source_date_epoch()
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or(bundle::DEFAULT_MTIME),
         profile_digest: loaded.digest(),
         inputs: loaded.inputs.clone(),
     };
@@ -158,6 +190,73 @@ fn check_bundle(
     }
 }
 
+/// `kmgen diff` flags beyond the profile.
+struct DiffFlags {
+    node: String,
+    against: std::path::PathBuf,
+    out_dir: std::path::PathBuf,
+    templates: Option<std::path::PathBuf>,
+}
+
+/// `kmgen diff`: each differing file on stdout, then a summary; `Err(Error::Differs)`
+/// (exit 1) when copying the node's folder would change anything.
+fn diff(
+    profile: &Path,
+    flags: &DiffFlags,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let (loaded, p) = prepare(profile, err)?;
+    let Some(node) = p.nodes.iter().position(|n| n.name == flags.node.as_str()) else {
+        return Err(Error::UnknownNode {
+            name: flags.node.clone(),
+            nodes: p.nodes.iter().map(|n| n.name.to_string()).collect(),
+        });
+    };
+    let renderer = render::Renderer::new(flags.templates.as_deref())?;
+    let opts = bundle::Options {
+        out_dir: &flags.out_dir,
+        force: false,
+        rotate_keys: false,
+        now: now(),
+        archive_mtime: bundle::DEFAULT_MTIME,
+        profile_digest: loaded.digest(),
+        inputs: loaded.inputs.clone(),
+    };
+    let d = bundle::node_diff(&p, &renderer, &opts, node, &flags.against)?;
+    if !d.reused_keys {
+        let bundle = flags.out_dir.join(&p.deployment.name);
+        let _ = writeln!(
+            err,
+            "note: no bundle in {}: the stores hold new keys (pass -o with the bundle's output folder to use its keys)",
+            bundle.display()
+        );
+    }
+    for c in &d.changes {
+        writeln!(out, "{}", c.trim_end()).map_err(Error::Output)?;
+    }
+    let (name, home) = (&flags.node, flags.against.display());
+    let files = match d.folders {
+        0 => format!("{} files", d.files),
+        n => format!("{} files and {n} folders", d.files),
+    };
+    if d.changes.is_empty() {
+        writeln!(out, "node {name}: no difference from {home} ({files})").map_err(Error::Output)
+    } else {
+        let count = d.changes.len();
+        writeln!(
+            out,
+            "node {name}: {count} of its {files} differ from {home}"
+        )
+        .map_err(Error::Output)?;
+        Err(Error::Differs {
+            node: flags.node.clone(),
+            home: flags.against.clone(),
+            count,
+        })
+    }
+}
+
 /// What `check`, `plan` and `build` share: load and validate the profile, print its
 /// warnings to `err`, and plan the whole bundle.
 fn prepare(profile: &Path, err: &mut dyn Write) -> Result<(Loaded, plan::Plan), Error> {
@@ -173,12 +272,14 @@ fn warn(err: &mut dyn Write, d: &crate::model::Deployment) {
     }
 }
 
-/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now; the
-/// clock validation checks operator certificates at.
+/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now (the
+/// clock `validate::build_clock` checks operator certificates at, read the same way).
 fn now() -> time::OffsetDateTime {
-    let var = |name: &str| std::env::var(name).ok();
-    validate::build_clock(&validate::Env {
-        base_dir: Path::new("."),
-        var: &var,
-    })
+    source_date_epoch()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc)
+}
+
+fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok()?.parse().ok()
 }

@@ -76,52 +76,96 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
 
 /// How a changed file differs, without showing a secret.
 fn describe(plan: &Plan, o: &Output, old: &[u8], new: &[u8]) -> String {
-    let tls = &plan.deployment.tls;
     match o.kind {
         FileKind::PrivateKey => format!("{}: a different private key", o.path),
+        FileKind::Archive => super::node_archive::describe(&o.path, old, new),
         FileKind::Keystore | FileKind::Truststore => {
-            let password = if o.kind == FileKind::Keystore {
-                tls.keystore_password.expose()
-            } else {
-                tls.truststore_password.expose()
-            };
-            let aliases = |b: &[u8]| -> Option<BTreeSet<String>> {
-                let entries = keystore::decode(tls.format, b, password).ok()?;
-                Some(entries.into_iter().map(|e| e.alias).collect())
-            };
-            match (aliases(old), aliases(new)) {
-                (Some(a), Some(b)) if a == b => format!("{}: same entries, other bytes", o.path),
-                (Some(a), Some(b)) => {
-                    let added: Vec<_> = b.difference(&a).cloned().collect();
-                    let removed: Vec<_> = a.difference(&b).cloned().collect();
-                    format!("{}: entries added {added:?}, removed {removed:?}", o.path)
-                }
-                _ => format!(
-                    "{}: changed (the store on disk does not open with the profile's password)",
-                    o.path
-                ),
-            }
+            store_diff(plan, o.kind, &o.path, old, new, "on disk")
         }
-        _ => {
-            let (mut a, mut b) = (mask(plan, old), mask(plan, new));
-            if o.private {
-                // The file on disk may hold secrets the profile no longer has: mask every
-                // value in a place that holds one.
-                a = a.lines().map(mask_line).collect::<Vec<_>>().join("\n");
-                b = b.lines().map(mask_line).collect::<Vec<_>>().join("\n");
-            }
-            if a == b {
-                format!("{}: a secret changed", o.path)
-            } else {
-                diff::unified(
-                    &format!("{} (on disk)", o.path),
-                    &format!("{} (profile)", o.path),
-                    &a,
-                    &b,
-                )
-            }
-        }
+        _ => text_diff(
+            plan,
+            o.private,
+            (&format!("{} (on disk)", o.path), old),
+            (&format!("{} (profile)", o.path), new),
+        )
+        .unwrap_or_else(|| format!("{}: a secret changed", o.path)),
     }
+}
+
+/// How two stores differ, by alias only: `old_is` names where `old` is (its password may not
+/// be the profile's).
+pub(super) fn store_diff(
+    plan: &Plan,
+    kind: FileKind,
+    path: &str,
+    old: &[u8],
+    new: &[u8],
+    old_is: &str,
+) -> String {
+    let tls = &plan.deployment.tls;
+    let password = if kind == FileKind::Keystore {
+        tls.keystore_password.expose()
+    } else {
+        tls.truststore_password.expose()
+    };
+    let entries = |b: &[u8]| keystore::decode(tls.format, b, password).ok();
+    let (Some(a), Some(b)) = (entries(old), entries(new)) else {
+        return format!(
+            "{path}: changed (the store {old_is} does not open with the profile's password)"
+        );
+    };
+    let aliases =
+        |v: &[keystore::Entry]| -> BTreeSet<String> { v.iter().map(|e| e.alias.clone()).collect() };
+    let (old_aliases, new_aliases) = (aliases(&a), aliases(&b));
+    if old_aliases == new_aliases && a == b {
+        return format!("{path}: same entries, other bytes");
+    }
+    let added: Vec<_> = new_aliases.difference(&old_aliases).cloned().collect();
+    let removed: Vec<_> = old_aliases.difference(&new_aliases).cloned().collect();
+    let changed: Vec<_> = b
+        .iter()
+        .filter(|e| a.iter().any(|f| f.alias == e.alias && f != *e))
+        .map(|e| e.alias.clone())
+        .collect();
+    if changed.is_empty() {
+        format!("{path}: entries added {added:?}, removed {removed:?}")
+    } else {
+        format!("{path}: entries added {added:?}, removed {removed:?}, changed {changed:?}")
+    }
+}
+
+/// The unified diff of two texts of one file (`(name, bytes)` each) with every secret
+/// masked; `None` when they differ only in secrets.
+pub(super) fn text_diff(
+    plan: &Plan,
+    private: bool,
+    (old_name, old): (&str, &[u8]),
+    (new_name, new): (&str, &[u8]),
+) -> Option<String> {
+    let (mut a, mut b) = (mask(plan, old), mask(plan, new));
+    if private {
+        // The file on disk may hold secrets the profile no longer has: mask every
+        // value in a place that holds one.
+        a = a.lines().map(mask_line).collect::<Vec<_>>().join("\n");
+        b = b.lines().map(mask_line).collect::<Vec<_>>().join("\n");
+    }
+    (a != b).then(|| diff::unified(old_name, new_name, &a, &b))
+}
+
+/// A value of a file shown on its own (an XML element's text or an attribute, under the
+/// path step or `@attribute` `name`), quoted, masked as [`text_diff`] masks the lines of a
+/// file: every secret of the deployment, and in a file that holds secrets every value whose
+/// name says password or secret and the password of a URL.
+pub(super) fn show_value(plan: &Plan, private: bool, name: &str, value: &str) -> String {
+    let mut v = mask(plan, value.as_bytes());
+    if private {
+        let lower = name.to_ascii_lowercase();
+        if lower.contains("pass") || lower.contains("secret") {
+            v = "********".into();
+        }
+        v = mask_userinfo(&v);
+    }
+    format!("{v:?}")
 }
 
 /// The text with every secret value of the deployment replaced by `********`.

@@ -6,12 +6,17 @@ mod compare;
 mod diff;
 mod guard;
 mod manifest;
+mod node_diff;
+mod node_archive;
 mod produce;
 mod trust;
 mod write;
+mod xml_diff;
 
 pub use crate::plan::MARKER;
 pub use diff::unified;
+pub use node_archive::DEFAULT_MTIME;
+pub use node_diff::{node_diff, NodeDiff};
 
 use crate::error::Error;
 use crate::pki::{self, PkiReport};
@@ -24,6 +29,9 @@ pub struct Options<'a> {
     pub force: bool,
     pub rotate_keys: bool,
     pub now: time::OffsetDateTime,
+    /// The mtime of every entry of the node archives (`SOURCE_DATE_EPOCH`, else
+    /// [`DEFAULT_MTIME`]).
+    pub archive_mtime: u64,
     /// Digest of the profile file with its secrets masked, for the manifest.
     pub profile_digest: String,
     /// The files the build reads (profile, secret files, `extra_trusted`): the output
@@ -149,6 +157,10 @@ fn compute(
     files.extend(archive);
     for o in &plan.outputs {
         match o.source {
+            Source::NodeArchive { node } => {
+                let bytes = node_archive::tar_gz(&plan.nodes[node], &files, opts.archive_mtime);
+                files.push((o.clone(), bytes));
+            }
             Source::Manifest => {
                 let bytes = manifest::manifest(plan, &files, &opts.profile_digest);
                 files.push((o.clone(), bytes));

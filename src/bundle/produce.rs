@@ -17,14 +17,15 @@ pub struct Inputs<'a> {
     pub previous: &'a Path,
 }
 
-/// Produces the bytes of every output but the manifest and the marker, in plan order.
+/// Produces the bytes of every output but the node archives, the manifest and the marker
+/// (made from these by `bundle`), in plan order.
 pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Error> {
     let truststore = truststore(inputs)?;
     let mut out = Vec::new();
     for o in &inputs.plan.outputs {
         let tls = &inputs.plan.deployment.tls;
         let bytes = match &o.source {
-            Source::Manifest | Source::Marker => continue,
+            Source::NodeArchive { .. } | Source::Manifest | Source::Marker => continue,
             Source::Truststore { .. } => {
                 let password = tls.truststore_password.expose();
                 keep_unchanged(inputs, o, truststore.clone(), password)
@@ -98,6 +99,7 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
         Source::Readme => readme::render(plan, renderer)?.into_bytes(),
         Source::Keystore { .. }
         | Source::Truststore { .. }
+        | Source::NodeArchive { .. }
         | Source::Manifest
         | Source::Marker
         | Source::Archived => {

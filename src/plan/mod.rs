@@ -55,11 +55,43 @@ pub struct Plan {
     pub load_balancers: Vec<LoadBalancerPlan>,
     /// The groups of nodes that share their deployed artifacts.
     pub sync: Vec<SyncGroup>,
-    /// Every file of the bundle, sorted by path, then `manifest.json` and the marker.
+    /// Every file of the bundle, sorted by path, then the node archives (`with_archives`),
+    /// `manifest.json` and the marker.
     pub outputs: Vec<Output>,
 }
 
 impl Plan {
+    /// This plan with one `nodes/<node>.tar.gz` per node (`build --archive`), placed before
+    /// the manifest: each is made from the node's files, and the manifest lists it. It is
+    /// private (0600) when the node's folder holds a private file.
+    pub fn with_archives(mut self) -> Plan {
+        let at = self
+            .outputs
+            .iter()
+            .position(|o| o.source == Source::Manifest)
+            .expect("a planned manifest");
+        let archives: Vec<Output> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let folder = format!("nodes/{}/", n.name);
+                Output {
+                    path: format!("nodes/{}.tar.gz", n.name),
+                    kind: FileKind::Archive,
+                    node: Some(n.name.to_string()),
+                    private: self
+                        .outputs
+                        .iter()
+                        .any(|o| o.private && o.path.starts_with(&folder)),
+                    source: Source::NodeArchive { node: i },
+                }
+            })
+            .collect();
+        self.outputs.splice(at..at, archives);
+        self
+    }
+
     /// The node named `name`.
     pub fn node(&self, name: &str) -> Option<&PlannedNode> {
         self.nodes.iter().find(|n| n.name == name)

@@ -215,6 +215,8 @@ pub enum FileKind {
     /// A systemd unit: the rsync job's service and timer, a node's NFS mount.
     SystemdUnit,
     Readme,
+    /// `nodes/<node>.tar.gz` (`build --archive`): the node's folder as one archive.
+    Archive,
     Manifest,
     Marker,
 }
@@ -234,6 +236,7 @@ impl FileKind {
             FileKind::SyncConfig => "sync-config",
             FileKind::SystemdUnit => "systemd-unit",
             FileKind::Readme => "readme",
+            FileKind::Archive => "archive",
             FileKind::Manifest => "manifest",
             FileKind::Marker => "marker",
         }
@@ -294,6 +297,11 @@ pub enum Source {
     },
     /// The bundle's `README.md`.
     Readme,
+    /// `nodes/<node>.tar.gz` (`build --archive`): every file and folder of the node's
+    /// folder, made from their bytes by the bundle.
+    NodeArchive {
+        node: usize,
+    },
     /// `manifest.json`: every other file with its digest (written last).
     Manifest,
     /// `.kmgen-bundle`: marks a folder kmgen may replace.

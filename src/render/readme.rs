@@ -38,6 +38,8 @@ struct ReadmeView<'a> {
     clusters: Vec<ClusterSteps<'a>>,
     /// The groups of nodes that share their deployed artifacts.
     sync: Vec<sync::GroupView<'a>>,
+    /// `build --archive`: the bundle holds `nodes/<node>.tar.gz`.
+    archives: bool,
 }
 
 /// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
@@ -207,6 +209,10 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         h2,
         clusters: clusters(plan),
         sync: sync::groups(plan),
+        archives: plan
+            .outputs
+            .iter()
+            .any(|o| o.kind == crate::plan::FileKind::Archive),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

@@ -234,6 +234,11 @@ fn check_and_plan_help() {
 }
 
 #[test]
+fn diff_help() {
+    cli_snapshot(&["diff", "--help"], 0, "stdout", "diff-help.stdout");
+}
+
+#[test]
 fn unknown_flag_is_a_usage_error() {
     cli_snapshot(
         &["build", "profile.toml", "--frobnicate"],

@@ -20,12 +20,12 @@ use kmgen::plan::PlannedNode;
 
 /// One config file of a node: its template's name and its path in the node folder.
 #[derive(Debug, Clone)]
-struct FileSpec {
-    template: String,
-    output: String,
+pub(crate) struct FileSpec {
+    pub(crate) template: String,
+    pub(crate) output: String,
 }
 
-fn files(n: &PlannedNode) -> Vec<FileSpec> {
+pub(crate) fn files(n: &PlannedNode) -> Vec<FileSpec> {
     n.configs
         .iter()
         .map(|(t, path)| FileSpec {
@@ -410,7 +410,7 @@ const CHECKED_AGAINST_SOURCE: &[&str] = &["repository/conf/broker.xml"];
 /// The stock file a rendered file is compared with: the Ansible role of the node's role where
 /// it has the file, else the product's own file (the `_TM` variants for the traffic manager),
 /// else the all-in-one Ansible role (api-manager.xml and user-mgt.xml exist only there).
-fn stock_file(stock: &Path, role: Role, f: &FileSpec) -> Option<PathBuf> {
+pub(crate) fn stock_file(stock: &Path, role: Role, f: &FileSpec) -> Option<PathBuf> {
     let template_name = f.template.rsplit('/').next()?;
     // Outside `repository/conf/`: the product's conf folder holds the synapse configs under
     // their path below `repository/deployment/server/`, and `sslprofiles.xml` by name.
@@ -464,7 +464,7 @@ fn stock_file(stock: &Path, role: Role, f: &FileSpec) -> Option<PathBuf> {
 }
 
 /// `key: value` scalars of an Ansible vars file (the stock value of each variable).
-fn ansible_vars(path: &Path) -> HashMap<String, String> {
+pub(crate) fn ansible_vars(path: &Path) -> HashMap<String, String> {
     let text = fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter(|l| !l.starts_with([' ', '#', '-']))

@@ -1,8 +1,10 @@
 //! The integration tests: one module per feature, and `support` for what they share.
 mod architecture;
+mod archive;
 mod atomic;
 mod bundle_tls;
 mod databases;
+mod diff;
 mod errors;
 mod fidelity;
 mod fuzz;
