@@ -286,7 +286,8 @@ fn warn(err: &mut dyn Write, d: &crate::model::Deployment) {
     }
 }
 
-/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now (the
+/// clock `validate::build_clock` checks operator certificates at, read the same way).
 fn now() -> time::OffsetDateTime {
     source_date_epoch()
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())

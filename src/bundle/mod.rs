@@ -9,6 +9,7 @@ mod manifest;
 mod node_diff;
 mod node_archive;
 mod produce;
+mod trust;
 mod write;
 mod xml_diff;
 
@@ -134,8 +135,14 @@ fn compute(
     key_dir: &Path,
     target: &Path,
 ) -> Result<Computed, Error> {
-    let (pki, report) =
-        pki::load_or_create(key_dir, &plan.keys, &plan.certs, opts.now, opts.rotate_keys)?;
+    let (pki, report) = pki::load_or_create_with(
+        key_dir,
+        &plan.keys,
+        &plan.certs,
+        &plan.provided_keys,
+        opts.now,
+        opts.rotate_keys,
+    )?;
     let inputs = produce::Inputs {
         plan,
         renderer,

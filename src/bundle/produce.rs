@@ -1,4 +1,5 @@
 //! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
+use super::trust;
 use crate::error::Error;
 use crate::keystore;
 use crate::pki::Pki;
@@ -69,8 +70,12 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             let name = crate::plan::TemplateId::Nginx.name();
             renderer.render_ctx(name, &view)?.into_bytes()
         }
-        Source::LoadBalancerCertificate { lb: i } => pem(lb(*i).id.as_str()),
-        Source::LoadBalancerKey { lb: i } => key_pem(lb(*i).id.as_str()),
+        // nginx sends the file as the chain: the certificate, then its issuers.
+        Source::LoadBalancerCertificate { lb: i } => trust::chain_pem(d, pki, lb(*i).id.as_str()),
+        Source::LoadBalancerKey { lb: i } => match d.tls.provided.get(lb(*i).id.as_str()) {
+            Some(pc) => pc.key_pem.expose().as_bytes().to_vec(),
+            None => key_pem(lb(*i).id.as_str()),
+        },
         Source::LoadBalancerBackends { lb: i } => {
             let mut nodes: Vec<&str> = Vec::new();
             for b in lb(*i).routes.iter().flat_map(|r| &r.backends) {
@@ -78,7 +83,8 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
                     nodes.push(&b.node);
                 }
             }
-            nodes.iter().flat_map(|n| pem(n)).collect()
+            // With a deployment CA, nginx trusts the backends through it alone.
+            trust::backends_pem(d, pki, &nodes)
         }
         Source::DatabaseScript => databases::script(&d.name, &d.database)
             .expect("planned only for a database server")
@@ -102,22 +108,10 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
     })
 }
 
-/// The truststore every node shares: every certificate of the deployment, the load
-/// balancers', `extra_trusted`, and the Mozilla roots on request.
+/// The truststore every node shares (`trust::trusted`).
 fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
     let d = &inputs.plan.deployment;
-    let mut trusted: Vec<(String, Vec<u8>)> = Vec::new();
-    for (id, cert) in inputs.pki.certs() {
-        trusted.push((id.to_string(), cert.der.clone()));
-    }
-    for (i, extra) in d.tls.extra_trusted.iter().enumerate() {
-        for (j, der) in extra.certificates.iter().enumerate() {
-            trusted.push((crate::topology::extra_alias(i, j), der.clone()));
-        }
-    }
-    if d.tls.public_roots {
-        trusted.extend(keystore::mozilla_roots());
-    }
+    let trusted = trust::trusted(d, inputs.pki);
     let password = d.tls.truststore_password.expose();
     keystore::trust_store(d.tls.format, &trusted, password).map_err(|source| Error::Store {
         node: inputs
@@ -131,18 +125,21 @@ fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
     })
 }
 
-/// A node's keystore: its primary key pair under `key_alias`, with its certificate.
+/// A node's keystore: its primary key pair under `key_alias`, with its certificate and its
+/// issuers (the deployment CA, or the operator's chain).
 fn keystore(inputs: &Inputs, node: usize) -> Result<Vec<u8>, Error> {
     let d = &inputs.plan.deployment;
     let n = &inputs.plan.nodes[node];
-    let cert = inputs.pki.cert(&n.name).expect("planned certificate");
     let key = inputs.pki.key(&n.key_id).expect("planned key");
     let password = d.tls.keystore_password.expose();
-    keystore::key_store(
+    let issuers = trust::issuers(d, inputs.pki, &n.name);
+    let issuers: Vec<&[u8]> = issuers.iter().map(Vec::as_slice).collect();
+    keystore::key_store_chain(
         d.tls.format,
         &d.tls.key_alias,
         key.pkcs8_der(),
-        &cert.der,
+        trust::leaf(d, inputs.pki, &n.name),
+        &issuers,
         password,
     )
     .map_err(|source| Error::Store {

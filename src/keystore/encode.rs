@@ -18,6 +18,19 @@ pub fn key_store(
     cert_der: &[u8],
     password: &str,
 ) -> Result<Vec<u8>, StoreError> {
+    key_store_chain(format, alias, key_pkcs8_der, cert_der, &[], password)
+}
+
+/// A keystore with one PrivateKeyEntry `alias` whose chain is the certificate and then
+/// `issuers` (the CA that issued it, up to the root), the order TLS sends them in.
+pub fn key_store_chain(
+    format: StoreFormat,
+    alias: &str,
+    key_pkcs8_der: &[u8],
+    cert_der: &[u8],
+    issuers: &[&[u8]],
+    password: &str,
+) -> Result<Vec<u8>, StoreError> {
     check_password(password)?;
     let alias = normalize_alias(alias)?;
     check_key_matches(&alias, key_pkcs8_der, cert_der)?;
@@ -29,7 +42,10 @@ pub fn key_store(
             let entry = jks::PrivateKeyEntry {
                 creation_time: created,
                 private_key: key_pkcs8_der.to_vec(),
-                certificate_chain: vec![jks_cert(cert_der)],
+                certificate_chain: std::iter::once(cert_der)
+                    .chain(issuers.iter().copied())
+                    .map(jks_cert)
+                    .collect(),
             };
             ks.set_private_key_entry(&alias, entry, password.as_bytes())
                 .map_err(|e| err(e.to_string()))?;
@@ -41,7 +57,11 @@ pub fn key_store(
             let cert = p12_keystore::Certificate::from_der(cert_der).map_err(p12_err)?;
             // Java's localKeyId is arbitrary; a digest of the certificate keeps output stable.
             let key_id = Sha256::digest(cert_der)[..20].to_vec();
-            let chain = p12_keystore::PrivateKeyChain::new(key_id, key, [cert]);
+            let mut certs = vec![cert];
+            for der in issuers {
+                certs.push(p12_keystore::Certificate::from_der(der).map_err(p12_err)?);
+            }
+            let chain = p12_keystore::PrivateKeyChain::new(key_id, key, certs);
             let mut ks = p12_keystore::KeyStore::new();
             ks.add_entry(&alias, KeyStoreEntry::PrivateKeyChain(chain));
             write_pkcs12(&ks, password).map_err(p12_err)

@@ -14,6 +14,6 @@ pub use crate::model::StoreFormat;
 /// The Mozilla roots with their aliases (a fact of the truststore that validation reads too).
 pub use crate::topology::mozilla_roots;
 pub use decode::{decode, Entry};
-pub use encode::{key_store, trust_store};
+pub use encode::{key_store, key_store_chain, trust_store};
 pub use error::{check_password, StoreError};
 pub use summary::summary;

@@ -10,7 +10,7 @@
 pub use super::secret::Secret;
 pub use crate::model::{
     DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat, SyncMode,
-    UserStoreType,
+    TlsMode, UserStoreType,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -101,6 +101,10 @@ impl Default for Admin {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Tls {
+    /// `self-signed` (default: each certificate signs itself, every truststore holds every
+    /// node's certificate) or `private-ca` (a deployment CA kmgen keeps in `pki/` issues
+    /// every certificate; truststores hold the CA, so adding a node changes no other node).
+    pub mode: TlsMode,
     /// The keystore and truststore format: `jks` (the 2.6.0 stock) or `pkcs12`.
     pub format: StoreFormat,
     /// The password of every node's primary keystore, and of its key; default the stock
@@ -129,6 +133,7 @@ pub struct Tls {
 impl Default for Tls {
     fn default() -> Self {
         Tls {
+            mode: TlsMode::SelfSigned,
             format: StoreFormat::Jks,
             keystore_password: Secret::literal("wso2carbon"),
             truststore_password: Secret::literal("wso2carbon"),
@@ -259,6 +264,12 @@ pub struct LoadBalancer {
     #[serde(default = "default_https_port")]
     #[schemars(range(min = 1))]
     pub port: u16,
+    /// A certificate the operator brings for this load balancer: a PEM file (relative to the
+    /// profile) with the certificate first, then every intermediate up to the root. kmgen
+    /// checks it and puts it in nginx instead of generating one; `key` is then required.
+    pub cert: Option<String>,
+    /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
+    pub key: Option<String>,
 }
 
 fn default_https_port() -> u16 {
@@ -324,6 +335,12 @@ pub struct GatewayLoadBalancer {
     #[serde(default = "default_http_port")]
     #[schemars(range(min = 1))]
     pub http_port: u16,
+    /// A certificate the operator brings for this load balancer: a PEM file (relative to the
+    /// profile) with the certificate first, then every intermediate up to the root. kmgen
+    /// checks it and puts it in nginx instead of generating one; `key` is then required.
+    pub cert: Option<String>,
+    /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -385,4 +402,11 @@ pub struct Node {
     /// `/opt/wso2is-km-5.7.0`); `/opt/<node name>/<pack>` when several nodes of one pack
     /// share a host.
     pub home: Option<String>,
+    /// A certificate the operator brings for this node (PEM, relative to the profile: the
+    /// certificate, then every intermediate up to the root); its `key` becomes the node's
+    /// primary key, so every node that shares that key (`tls.key_sharing`) brings one on the
+    /// same key. Its names must cover the node's host, `extra_names` and load balancers.
+    pub cert: Option<String>,
+    /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
+    pub key: Option<String>,
 }

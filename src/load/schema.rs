@@ -77,6 +77,7 @@ const DEPLOYMENT: &[Field] = &[
 ];
 const ADMIN: &[Field] = &[opt("username", Kind::Str), opt("password", Kind::Secret)];
 const TLS: &[Field] = &[
+    opt("mode", Kind::Enum(names::<TlsMode>)),
     opt("format", Kind::Enum(names::<StoreFormat>)),
     opt("keystore_password", Kind::Secret),
     opt("truststore_password", Kind::Secret),
@@ -121,7 +122,12 @@ const KEY_MANAGER: &[Field] = &[
     opt("encrypt_oauth_keys", Kind::Bool),
     opt("load_balancer", Kind::Table(LOAD_BALANCER)),
 ];
-const LOAD_BALANCER: &[Field] = &[req("host", Kind::Str), opt("port", U16)];
+const LOAD_BALANCER: &[Field] = &[
+    req("host", Kind::Str),
+    opt("port", U16),
+    opt("cert", Kind::Str),
+    opt("key", Kind::Str),
+];
 const JWT: &[Field] = &[
     opt("enabled", Kind::Bool),
     opt("claims_retriever", Kind::Bool),
@@ -142,6 +148,8 @@ const GATEWAY_LOAD_BALANCER: &[Field] = &[
     req("host", Kind::Str),
     opt("https_port", U16),
     opt("http_port", U16),
+    opt("cert", Kind::Str),
+    opt("key", Kind::Str),
 ];
 const APIM: &[Field] = &[opt("load_balancer", Kind::Table(LOAD_BALANCER))];
 const TRAFFIC_MANAGER: &[Field] = &[
@@ -158,6 +166,8 @@ const NODE: &[Field] = &[
     opt("extra_names", Kind::Strs),
     opt("hazelcast_port", U16),
     opt("home", Kind::Str),
+    opt("cert", Kind::Str),
+    opt("key", Kind::Str),
 ];
 
 const UNKNOWN_HELP: &str = "remove the key or fix its spelling; the accepted keys are listed above";
@@ -541,7 +551,7 @@ host = "h"
             [
                 ("deployment.pattern", "unknown variant `hybrid-singel`, expected one of `hybrid-single-node`, `hybrid-active-active`, `distributed`"),
                 ("deployment.flavour", "unknown field `flavour`, expected one of `name`, `pattern`, `apim_version`, `is_km_version`"),
-                ("tls.key_size", "unknown field `key_size`, expected one of `format`, `keystore_password`, `truststore_password`, `key_alias`, `key_bits`, `validity_days`, `key_sharing`, `public_roots`, `extra_trusted`"),
+                ("tls.key_size", "unknown field `key_size`, expected one of `mode`, `format`, `keystore_password`, `truststore_password`, `key_alias`, `key_bits`, `validity_days`, `key_sharing`, `public_roots`, `extra_trusted`"),
                 ("tls.key_bits", "invalid type: string \"2048\", expected an integer from 0 to 4294967295"),
                 ("tls.extra_trusted[1]", "invalid type: integer `3`, expected a string"),
                 ("tls.keystore_password", "unknown field `value`, expected `env` or `file`"),

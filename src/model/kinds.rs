@@ -54,6 +54,17 @@ impl StoreFormat {
     }
 }
 
+/// How the nodes' and load balancers' certificates are issued (`[tls] mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    // Each certificate signs itself; every truststore holds every certificate.
+    #[default]
+    SelfSigned,
+    // A deployment CA issues every certificate; truststores hold the CA, not the nodes.
+    PrivateCa,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeySharing {

@@ -15,10 +15,11 @@ mod sync;
 pub use builds::{ApimBuild, IsKmBuild};
 pub use kinds::{
     DbServerType, DbType, KeySharing, KmClient, Pattern, Role, SignatureAlgorithm, StoreFormat,
-    SyncMode, UserStoreType,
+    SyncMode, TlsMode, UserStoreType,
 };
 pub use net::{Host, Name, Port, PortOffset};
 pub use secret::Secret;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 pub use stores::{
     Database, DbConnection, DbEngine, DbServer, ExternalLdap, H2Server, LdapSchema, UserStore,
@@ -55,6 +56,7 @@ pub struct Admin {
 
 #[derive(Debug, Clone)]
 pub struct Tls {
+    pub mode: TlsMode,
     pub format: StoreFormat,
     pub keystore_password: Secret,
     pub truststore_password: Secret,
@@ -65,6 +67,23 @@ pub struct Tls {
     pub public_roots: bool,
     /// Resolved paths of `extra_trusted` PEM files, with the certificates they hold (DER).
     pub extra_trusted: Vec<ExtraTrusted>,
+    /// The certificates operators bring (`cert` and `key` of a node or load balancer), by
+    /// node name or load balancer id (`lb-gateway`).
+    pub provided: BTreeMap<String, ProvidedCert>,
+}
+
+/// A certificate the operator brings, checked by validation: the key matches, the chain
+/// is complete and in force, and it names every host that reaches its node.
+#[derive(Debug, Clone)]
+pub struct ProvidedCert {
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    /// DER: the certificate, then each issuer in order (the root last when the file has it).
+    pub chain: Vec<Vec<u8>>,
+    /// The private key, unencrypted PKCS#8 PEM.
+    pub key_pem: Secret,
+    /// The certificate's public key (DER SubjectPublicKeyInfo).
+    pub spki: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]

@@ -4,16 +4,18 @@ use super::error::PkiError;
 use super::material::{IssuedCert, KeyMaterial};
 use super::specs::rsa_size;
 use super::x509::{cert_sans, san_key};
+use crate::plan::Signer;
 use crate::plan::{CertSpec, KeySpec};
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber, PKCS_RSA_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber, PKCS_RSA_SHA256,
 };
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use time::{Duration, OffsetDateTime, UtcOffset};
 use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
 /// Generates the missing keys in parallel: RSA 4096 takes seconds each.
@@ -51,6 +53,7 @@ pub(super) fn reusable(
     bytes: Vec<u8>,
     spec: &CertSpec,
     key: &KeyMaterial,
+    ca: Option<Ca<'_>>,
     now: OffsetDateTime,
 ) -> Result<IssuedCert, String> {
     let unreadable = || "existing certificate unreadable".to_string();
@@ -58,6 +61,7 @@ pub(super) fn reusable(
     let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|_| unreadable())?;
     let (_, cert) = X509Certificate::from_der(&block.contents).map_err(|_| unreadable())?;
     check_fits(&cert, spec, key, now)?;
+    check_signer(&cert, spec, ca)?;
     Ok(IssuedCert {
         key_id: spec.key_id.clone(),
         der: block.contents.clone(),
@@ -100,16 +104,97 @@ fn check_fits(
     Ok(())
 }
 
-/// Issues the self-signed certificate of `spec` on `key`.
+/// The deployment CA that signs the `IssuedByCa` certificates: its spec and key.
+#[derive(Clone, Copy)]
+pub(super) struct Ca<'a> {
+    pub spec: &'a CertSpec,
+    pub key: &'a KeyMaterial,
+    pub der: &'a [u8],
+}
+
+/// The CA's own parameters as its certificate states them: the subject (its CN only) and
+/// the key usages of a CA. The issuer of every leaf is built from these.
+fn ca_params(spec: &CertSpec) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, spec.common_name.as_str());
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params
+}
+
+/// A certificate keeps its place only when signed the way the spec says: a CA certificate
+/// stays a CA, a self-signed one its own issuer, and one issued by the CA names the current
+/// CA as issuer and carries its key identifier (a new CA key re-issues every certificate).
+fn check_signer(
+    cert: &X509Certificate<'_>,
+    spec: &CertSpec,
+    ca: Option<Ca<'_>>,
+) -> Result<(), String> {
+    let is_ca = cert.is_ca();
+    let self_issued = cert.issuer().as_raw() == cert.subject().as_raw();
+    match spec.signer {
+        Signer::SelfSigned if self_issued && !is_ca => Ok(()),
+        Signer::Ca if self_issued && is_ca => Ok(()),
+        Signer::IssuedByCa => {
+            let Some(ca) = ca else {
+                return Err("no deployment CA".into());
+            };
+            let (_, ca_cert) =
+                X509Certificate::from_der(ca.der).map_err(|_| "CA unreadable".to_string())?;
+            let ca_ski = ca_cert
+                .extensions()
+                .iter()
+                .find_map(|e| match e.parsed_extension() {
+                    ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+                    _ => None,
+                });
+            let aki = cert
+                .extensions()
+                .iter()
+                .find_map(|e| match e.parsed_extension() {
+                    ParsedExtension::AuthorityKeyIdentifier(a) => {
+                        a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                    }
+                    _ => None,
+                });
+            if cert.issuer().as_raw() == ca_cert.subject().as_raw()
+                && aki.is_some()
+                && aki == ca_ski
+            {
+                Ok(())
+            } else {
+                Err("issuer changed".into())
+            }
+        }
+        _ => Err("signer changed".into()),
+    }
+}
+
+/// Issues the certificate of `spec` on `key`: self-signed, as the CA, or by `ca`.
 pub(super) fn issue(
     spec: &CertSpec,
     key: &KeyMaterial,
+    ca: Option<Ca<'_>>,
     now: OffsetDateTime,
 ) -> Result<IssuedCert, PkiError> {
     let fail = |e: rcgen::Error| PkiError::CertIssue {
         id: spec.id.clone(),
         reason: e.to_string(),
     };
+    if spec.signer == Signer::Ca {
+        let mut params = ca_params(spec);
+        params.not_before = not_before(now);
+        params.not_after = params.not_before + Duration::days(i64::from(spec.validity_days));
+        params.serial_number = Some(serial(spec, key, params.not_before));
+        let cert = params.self_signed(&key.key_pair).map_err(fail)?;
+        return Ok(issued(spec, cert));
+    }
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, spec.common_name.as_str());
@@ -133,12 +218,29 @@ pub(super) fn issue(
     params.not_before = not_before(now);
     params.not_after = params.not_before + Duration::days(i64::from(spec.validity_days));
     params.serial_number = Some(serial(spec, key, params.not_before));
-    let cert = params.self_signed(&key.key_pair).map_err(fail)?;
-    Ok(IssuedCert {
+    let cert = match (spec.signer, ca) {
+        (Signer::IssuedByCa, Some(ca)) => {
+            params.use_authority_key_identifier_extension = true;
+            let issuer = Issuer::new(ca_params(ca.spec), &ca.key.key_pair);
+            params.signed_by(&key.key_pair, &issuer).map_err(fail)?
+        }
+        (Signer::IssuedByCa, None) => {
+            return Err(PkiError::CertIssue {
+                id: spec.id.clone(),
+                reason: "no deployment CA to issue it".into(),
+            })
+        }
+        _ => params.self_signed(&key.key_pair).map_err(fail)?,
+    };
+    Ok(issued(spec, cert))
+}
+
+fn issued(spec: &CertSpec, cert: rcgen::Certificate) -> IssuedCert {
+    IssuedCert {
         key_id: spec.key_id.clone(),
         der: cert.der().to_vec(),
         pem: cert.pem(),
-    })
+    }
 }
 
 /// A serial derived from everything the certificate says, so a fixed clock and fixed keys

@@ -13,16 +13,18 @@ mod specs;
 mod store;
 mod x509;
 
-pub use crate::plan::{CertSpec, KeySpec};
+pub use crate::plan::{CertSpec, KeySpec, Signer, CA_ID};
 pub use error::PkiError;
 pub use material::{IssuedCert, KeyMaterial, Pki};
 pub use report::{CertAction, KeyAction, PkiReport};
 pub use store::write_dir;
 pub(crate) use x509::{ip_from_bytes, modulus_bits};
 
+use crate::model::Secret;
 use error::io_err;
-use issue::{generate_keys, issue, reusable};
+use issue::{generate_keys, issue, reusable, Ca};
 use specs::check_specs;
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -44,14 +46,43 @@ pub fn load_or_create(
     now: OffsetDateTime,
     allow_rotate: bool,
 ) -> Result<(Pki, PkiReport), PkiError> {
+    load_or_create_with(dir, keys, certs, &BTreeMap::new(), now, allow_rotate)
+}
+
+/// `load_or_create`, with primary keys the operator brought (key id → PKCS#8 PEM): each is
+/// used instead of the one in `dir`, and replacing a different key there is a rotation.
+pub fn load_or_create_with(
+    dir: &Path,
+    keys: &[KeySpec],
+    certs: &[CertSpec],
+    provided: &BTreeMap<String, Secret>,
+    now: OffsetDateTime,
+    allow_rotate: bool,
+) -> Result<(Pki, PkiReport), PkiError> {
     check_specs(keys, certs)?;
     let mut report = PkiReport::default();
     let mut pki = Pki::default();
-    let to_generate = reuse_keys(dir, keys, certs, allow_rotate, &mut pki, &mut report)?;
+    let ctx = Reuse {
+        dir,
+        certs,
+        provided,
+        allow_rotate,
+    };
+    let to_generate = reuse_keys(&ctx, keys, &mut pki, &mut report)?;
     pki.keys.extend(generate_keys(&to_generate)?);
+    // The CA's spec comes first (`plan::pki_specs`), so it is issued before what it signs.
+    let ca_spec = certs.iter().find(|c| c.signer == Signer::Ca);
     for spec in certs {
         let key = &pki.keys[&spec.key_id];
-        let (cert, action) = certificate(dir, spec, key, now)?;
+        let ca = ca_spec.and_then(|c| {
+            Some(Ca {
+                spec: c,
+                key: pki.keys.get(&c.key_id)?,
+                der: &pki.certs.get(&c.id)?.der,
+            })
+        });
+        let ca = ca.filter(|_| spec.signer == Signer::IssuedByCa);
+        let (cert, action) = certificate(dir, spec, key, ca, now)?;
         report.certs.push((spec.id.clone(), action));
         pki.certs.insert(spec.id.clone(), cert);
     }
@@ -62,19 +93,41 @@ pub fn load_or_create(
 /// generate. Replacing a primary key (another size, or another key in its place) is refused
 /// unless `allow_rotate`; keys nobody wants any more are retired.
 fn reuse_keys<'a>(
-    dir: &Path,
+    ctx: &Reuse,
     keys: &'a [KeySpec],
-    certs: &[CertSpec],
-    allow_rotate: bool,
     pki: &mut Pki,
     report: &mut PkiReport,
 ) -> Result<Vec<&'a KeySpec>, PkiError> {
+    let Reuse {
+        dir,
+        certs,
+        allow_rotate,
+        ..
+    } = *ctx;
     let mut existing = read_keys(dir)?;
     let present: Vec<Vec<u8>> = existing.values().map(|k| k.public_key_der()).collect();
     let mut to_generate = Vec::new();
     let mut rotations = Vec::new();
     for spec in keys {
         let primary = is_primary(&spec.id);
+        if let Some(pem) = ctx.provided.get(&spec.id) {
+            let given = provided_key(dir, &spec.id, pem)?;
+            match existing.remove(&spec.id) {
+                Some(old) if old.public_key_der() == given.public_key_der() => {}
+                Some(old) => {
+                    rotations.push(format!("{} (replaced by the operator's key)", spec.id));
+                    let kept = guard::issued_on(dir, &old)?;
+                    pki.replaced.insert(spec.id.clone(), (old, kept));
+                }
+                None if primary && !allow_rotate => {
+                    guard::check_not_lost(dir, spec, certs, &present)?
+                }
+                None => {}
+            }
+            report.keys.push((spec.id.clone(), KeyAction::Provided));
+            pki.keys.insert(spec.id.clone(), given);
+            continue;
+        }
         match existing.remove(&spec.id) {
             Some(old) if old.bits == spec.bits => {
                 if primary && !allow_rotate {
@@ -130,11 +183,31 @@ fn reuse_keys<'a>(
     Ok(to_generate)
 }
 
+/// What `reuse_keys` reads besides the specs.
+struct Reuse<'a> {
+    dir: &'a Path,
+    certs: &'a [CertSpec],
+    provided: &'a BTreeMap<String, Secret>,
+    allow_rotate: bool,
+}
+
+/// An operator's key (validation checked it already).
+fn provided_key(dir: &Path, id: &str, pem: &Secret) -> Result<KeyMaterial, PkiError> {
+    let bad = |reason: String| PkiError::BadKeyFile {
+        path: store::key_path(dir, id),
+        reason,
+    };
+    let pair = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(pem.expose(), &rcgen::PKCS_RSA_SHA256)
+        .map_err(|e| bad(e.to_string()))?;
+    KeyMaterial::from_key_pair(pair).map_err(bad)
+}
+
 /// The certificate of `spec` in `dir` when it still fits, else a new one on `key`.
 fn certificate(
     dir: &Path,
     spec: &CertSpec,
     key: &KeyMaterial,
+    ca: Option<Ca<'_>>,
     now: OffsetDateTime,
 ) -> Result<(IssuedCert, CertAction), PkiError> {
     let path = cert_path(dir, &spec.id);
@@ -144,10 +217,10 @@ fn certificate(
         Err(e) => return Err(io_err(&path)(e)),
     };
     Ok(
-        match previous.map(|bytes| reusable(bytes, spec, key, now)) {
+        match previous.map(|bytes| reusable(bytes, spec, key, ca, now)) {
             Some(Ok(cert)) => (cert, CertAction::Reused),
-            Some(Err(reason)) => (issue(spec, key, now)?, CertAction::Reissued { reason }),
-            None => (issue(spec, key, now)?, CertAction::Issued),
+            Some(Err(reason)) => (issue(spec, key, ca, now)?, CertAction::Reissued { reason }),
+            None => (issue(spec, key, ca, now)?, CertAction::Issued),
         },
     )
 }

@@ -6,6 +6,8 @@ use std::fmt;
 pub enum KeyAction {
     Reused,
     Generated,
+    /// The operator's key, from a node's `key` file.
+    Provided,
     /// Replaced an existing key of `old_bits` (only with `allow_rotate`).
     Rotated {
         old_bits: u32,
@@ -38,6 +40,7 @@ impl fmt::Display for PkiReport {
             match action {
                 KeyAction::Reused => writeln!(f, "key {id}: reused")?,
                 KeyAction::Generated => writeln!(f, "key {id}: generated")?,
+                KeyAction::Provided => writeln!(f, "key {id}: the operator's")?,
                 KeyAction::Rotated { old_bits } => {
                     writeln!(f, "key {id}: rotated (was {old_bits} bits)")?
                 }

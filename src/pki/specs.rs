@@ -1,6 +1,6 @@
 //! The specs the plan asks for, checked before anything is read or generated.
 use super::error::PkiError;
-use crate::plan::{CertSpec, KeySpec};
+use crate::plan::{CertSpec, KeySpec, Signer};
 use rcgen::RsaKeySize;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -21,6 +21,11 @@ pub(super) fn check_specs(keys: &[KeySpec], certs: &[CertSpec]) -> Result<(), Pk
         }
     }
     let mut cert_ids = BTreeSet::new();
+    let cas = certs.iter().filter(|c| c.signer == Signer::Ca).count();
+    let issued = certs.iter().any(|c| c.signer == Signer::IssuedByCa);
+    if cas > 1 || (issued && certs.first().map(|c| c.signer) != Some(Signer::Ca)) {
+        return bad("certificates issued by a CA need exactly one CA spec, first".into());
+    }
     for c in certs {
         check_id(&c.id)?;
         if !cert_ids.insert(c.id.as_str()) {

@@ -11,12 +11,13 @@ mod wiring;
 
 pub use links::Link;
 pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, H2_SCRIPT, MARKER};
-pub use pki::{CertSpec, KeySpec};
+pub use pki::{CertSpec, KeySpec, Signer, CA_ID};
 pub use sync::{install_dir, job_name, mount_unit_name, server_dir};
 pub use wiring::{driver, nginx_view, percent_encode, revoke_api_url};
 
-use crate::model::{AbsPath, Deployment, Host, Name, Node, Port, PortOffset, Role};
+use crate::model::{AbsPath, Deployment, Host, Name, Node, Port, PortOffset, Role, Secret};
 use crate::topology::{self, key_id, ports, start_profile, LoadBalancerPlan, Product, SyncGroup};
+use std::collections::BTreeMap;
 use view::NodeView;
 
 /// One node: who it is, what it listens on, how it starts, and the view its templates see.
@@ -48,6 +49,8 @@ pub struct Plan {
     pub nodes: Vec<PlannedNode>,
     pub keys: Vec<KeySpec>,
     pub certs: Vec<CertSpec>,
+    /// Primary keys the operator brought with node certificates: key id → PKCS#8 PEM.
+    pub provided_keys: BTreeMap<String, Secret>,
     pub links: Vec<Link>,
     pub load_balancers: Vec<LoadBalancerPlan>,
     /// The groups of nodes that share their deployed artifacts.
@@ -192,7 +195,7 @@ fn store_files(role: Role) -> Vec<(TemplateId, &'static str)> {
 pub fn plan(d: &Deployment) -> Plan {
     let nodes: Vec<PlannedNode> = d.nodes.iter().map(|n| plan_node(d, n)).collect();
     let load_balancers = topology::load_balancers(d);
-    let (keys, certs) = pki::pki_specs(d, &load_balancers);
+    let (keys, certs, provided_keys) = pki::pki_specs(d, &load_balancers);
     let links = nodes
         .iter()
         .flat_map(|n| links::links(&n.name, n.role, &n.view))
@@ -204,6 +207,7 @@ pub fn plan(d: &Deployment) -> Plan {
         nodes,
         keys,
         certs,
+        provided_keys,
         links,
         load_balancers,
         sync,

@@ -30,6 +30,10 @@ struct ReadmeView<'a> {
     database: Option<DatabaseSteps>,
     /// `[tls] format = "pkcs12"`: the README states the JDK the `.p12` stores need.
     pkcs12: bool,
+    /// `[tls] mode = "private-ca"`: the Keys section explains the deployment CA.
+    private_ca: bool,
+    /// Nodes and load balancers with a certificate the operator brought, in id order.
+    operator_certs: Vec<&'a str>,
     /// The H2 server's steps; `None` for a database server.
     h2: Option<H2Steps<'a>>,
     /// The Hazelcast clusters, each with its members: their ports must be open to each other.
@@ -203,6 +207,8 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         load_balancers: &plan.load_balancers,
         database,
         pkcs12: d.tls.format == crate::model::StoreFormat::Pkcs12,
+        private_ca: d.tls.mode == crate::model::TlsMode::PrivateCa,
+        operator_certs: d.tls.provided.keys().map(String::as_str).collect(),
         h2,
         clusters: clusters(plan),
         sync: sync::groups(plan),

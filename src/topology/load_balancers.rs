@@ -97,6 +97,18 @@ pub struct Backend {
 
 /// Every load balancer the profile declares, in a fixed order (Key Manager, gateway, API-M
 /// front, traffic manager), each with the nodes it fronts.
+/// The load balancers of `lbs` that route to node `node`: clients reach it by their names.
+pub fn fronting<'a>(
+    lbs: &'a [LoadBalancerPlan],
+    node: &'a str,
+) -> impl Iterator<Item = &'a LoadBalancerPlan> + 'a {
+    lbs.iter().filter(move |lb| {
+        lb.routes
+            .iter()
+            .any(|r| r.backends.iter().any(|b| b.node.as_str() == node))
+    })
+}
+
 pub fn load_balancers(d: &Deployment) -> Vec<LoadBalancerPlan> {
     let r = Routes(d);
     let mut v = Vec::new();

@@ -11,13 +11,13 @@ mod sync;
 mod trust;
 
 pub use load_balancers::{
-    load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route, PUBLISHER_PATHS,
-    STORE_PATHS,
+    fronting, load_balancers, Backend, LoadBalancerId, LoadBalancerPlan, PathPool, Route,
+    PUBLISHER_PATHS, STORE_PATHS,
 };
 pub use sync::{
     deploys_to, sharing_nodes, sync_groups, sync_of, sync_source, SyncGroup, SyncGroupId,
 };
-pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots};
+pub use trust::{extra_alias, is_extra_alias, is_root_alias, mozilla_roots, CA_ID};
 
 /// Which product pack a node runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -7,6 +7,11 @@ use std::sync::OnceLock;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
+/// The id of the deployment CA's key and certificate (`pki/keys/ca.key.pem`,
+/// `pki/certs/ca.crt.pem`) and its truststore alias in `private-ca` mode. Validation keeps
+/// node names off it.
+pub const CA_ID: &str = "ca";
+
 /// The Mozilla root CAs (webpki-root-certs), with stable aliases from their subject names.
 pub fn mozilla_roots() -> Vec<(String, Vec<u8>)> {
     let mut seen = BTreeSet::new();

@@ -16,7 +16,10 @@ pub fn build(profile: &str, case: &str) -> (Plan, PathBuf, Scratch) {
     let dir = Scratch::new(case);
     let src = repo().join("profiles");
     std::fs::copy(src.join(profile), dir.join("profile.toml")).unwrap();
-    copy_tree(&src.join("secrets"), &dir.join("secrets"), &[]);
+    // The files example profiles name: secrets, and operators' example certificates.
+    for folder in ["secrets", "example-only-certs"] {
+        copy_tree(&src.join(folder), &dir.join(folder), &[]);
+    }
     let bundle = golden_build(&dir, "profile.toml");
     let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
     (kmgen::plan::plan(&loaded.deployment), bundle, dir)
@@ -29,16 +32,18 @@ fn url_host(url: &str) -> Option<&str> {
 }
 
 /// (caller, callee, host the caller uses) for every wired call between nodes.
-fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
+pub(crate) fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
     let mut out = BTreeSet::new();
     for link in &plan.links {
         for part in link.value.split(',') {
             let part = part.trim_matches(|c| c == '{' || c == '}');
             let Some(host) = url_host(part) else { continue };
             for callee in &plan.nodes {
-                let cert = plan.certs.iter().find(|c| c.id == callee.name).unwrap();
                 let direct = callee.host == host;
-                let behind_lb = cert.sans.iter().any(|s| s == host) && host != "localhost";
+                // A load balancer by that name routes to the callee (kmgen puts its name in
+                // the callee's certificate; an operator's certificate must carry it too).
+                let behind_lb = kmgen::topology::fronting(&plan.load_balancers, &callee.name)
+                    .any(|lb| lb.host == host);
                 if callee.name != link.from && (direct || behind_lb) {
                     out.insert((link.from.clone(), callee.name.to_string(), host.to_string()));
                 }
@@ -48,7 +53,7 @@ fn calls(plan: &Plan) -> BTreeSet<(String, String, String)> {
     out
 }
 
-fn handshakes(
+pub(crate) fn handshakes(
     plan: &Plan,
     bundle: &Path,
     cases: &[(String, String, String)],

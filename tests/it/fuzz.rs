@@ -395,7 +395,7 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
     }
     let names: Vec<&str> = segs.iter().map(|s| s.0).collect();
     let db = ["name", "username", "password"];
-    let lb = ["host", "port"];
+    let lb = ["host", "port", "cert", "key"];
     let ok = match names.as_slice() {
         ["deployment"]
         | ["admin"]
@@ -411,6 +411,7 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         ["deployment", k] => ["name", "pattern", "apim_version", "is_km_version"].contains(k),
         ["admin", k] => ["username", "password"].contains(k),
         ["tls", k] => [
+            "mode",
             "format",
             "keystore_password",
             "truststore_password",
@@ -461,7 +462,9 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         ]
         .contains(k),
         ["traffic_manager", k] => ["sync", "nfs_export", "rsync_user", "load_balancer"].contains(k),
-        ["gateway", "load_balancer", k] => ["host", "https_port", "http_port"].contains(k),
+        ["gateway", "load_balancer", k] => {
+            ["host", "https_port", "http_port", "cert", "key"].contains(k)
+        }
         ["apim", "load_balancer"] => true,
         ["node", k] => [
             "name",
@@ -471,6 +474,8 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
             "extra_names",
             "hazelcast_port",
             "home",
+            "cert",
+            "key",
         ]
         .contains(k),
         _ => false,

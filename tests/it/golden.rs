@@ -197,8 +197,10 @@ fn run_case(case: &str) {
     if let Ok(source) = fs::read_to_string(case_dir.join("from-profile")) {
         let source = repo().join(source.trim());
         fs::copy(&source, dir.join("profile.toml")).unwrap();
-        let secrets = source.parent().unwrap().join("secrets");
-        copy_tree(&secrets, &dir.join("secrets"), &[]);
+        for folder in ["secrets", "example-only-certs"] {
+            let from = source.parent().unwrap().join(folder);
+            copy_tree(&from, &dir.join(folder), &[]);
+        }
     }
     let bundle = golden_build(&dir, "profile.toml");
     let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
@@ -243,6 +245,8 @@ golden_cases!(
     db_oracle_pkcs12_encrypted,
     single_thrift_no_roots,
     dist_nfs_two_gateways,
+    example_distributed_ha_public_gateway,
+    single_private_ca_pkcs12,
 );
 
 /// A release pipeline rebuilding an unchanged profile gets the same bytes, stores included

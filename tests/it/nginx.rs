@@ -287,18 +287,18 @@ fn through_every_https_route(profile: &str, case: &str) {
     }
     drop(nginx);
 
-    // The same, with each load balancer trusting only its own certificate for the nodes:
+    // The same, with each load balancer trusting only its own certificate for the nodes (the
+    // first block of its chain file: the rest may be the CA that issued the nodes' too):
     // nginx must refuse the nodes (502), or the check above proves nothing.
     let bad = dir.join("bad");
     let bad_bundle = dir.join("bad-bundle");
     copy_tree(&bundle, &bad_bundle, &[]);
     for lb in &plan.load_balancers {
         let ssl = bad_bundle.join("load-balancer/ssl");
-        fs::copy(
-            ssl.join(format!("{}.crt", lb.id)),
-            ssl.join(format!("{}.backends.crt", lb.id)),
-        )
-        .unwrap();
+        let chain = fs::read_to_string(ssl.join(format!("{}.crt", lb.id))).unwrap();
+        let end = "-----END CERTIFICATE-----\n";
+        let own = &chain[..chain.find(end).unwrap() + end.len()];
+        fs::write(ssl.join(format!("{}.backends.crt", lb.id)), own).unwrap();
     }
     let nginx = Nginx::start(&plan, &bad_bundle, &bad, &nodes, &|t| t.to_string());
     let lb = &plan.load_balancers[0];
@@ -320,6 +320,13 @@ fn through_every_https_route(profile: &str, case: &str) {
 #[test]
 fn distributed_ha_load_balancers_reach_their_nodes() {
     through_every_https_route("distributed-ha.toml", "nginx-dist-ha");
+}
+
+/// private-ca inside (nginx trusts the nodes through the CA), an operator's public-CA chain
+/// on the gateway load balancer (callers trust it through its root in their truststore).
+#[test]
+fn public_gateway_private_ca_load_balancers_reach_their_nodes() {
+    through_every_https_route("distributed-ha-public-gateway.toml", "nginx-public-gw");
 }
 
 #[test]

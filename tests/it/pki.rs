@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use kmgen::pki::{
-    load_or_create, write_dir, CertAction, CertSpec, KeyAction, KeySpec, Pki, PkiError,
+    load_or_create, write_dir, CertAction, CertSpec, KeyAction, KeySpec, Pki, PkiError, Signer,
 };
 use time::{Duration, OffsetDateTime};
 use x509_parser::certificate::X509Certificate;
@@ -39,6 +39,7 @@ fn cert(id: &str, key_id: &str, cn: &str, sans: &[&str]) -> CertSpec {
         common_name: cn.into(),
         sans: sans.iter().map(|s| s.to_string()).collect(),
         validity_days: 3650,
+        signer: Signer::SelfSigned,
     }
 }
 

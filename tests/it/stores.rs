@@ -68,7 +68,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 
 /// `(alias, entry type)` of every entry as `keytool -list -v` sees it, in strict mode (no
 /// JKS/PKCS12 auto-detection), after checking the declared store type and entry count.
-fn keytool_list(format: StoreFormat, path: &str, password: &str) -> Vec<(String, String)> {
+pub(crate) fn keytool_list(
+    format: StoreFormat,
+    path: &str,
+    password: &str,
+) -> Vec<(String, String)> {
     let (ok, out) = run_jdk(
         "keytool",
         &[

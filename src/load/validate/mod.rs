@@ -4,6 +4,8 @@
 //! with a placeholder, so an operator sees the whole list at once. The model built from
 //! placeholders is only read by the later checks, then discarded. One file per concern; the
 //! order of the calls below is the order of the report.
+mod chain;
+mod coverage;
 mod database;
 mod deployment;
 mod env;
@@ -11,6 +13,7 @@ mod h2;
 mod load_balancers;
 mod nodes;
 mod ports;
+mod provided;
 mod roles;
 mod secrets;
 mod sync;
@@ -89,7 +92,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         },
         &mut pr,
     );
-    let d = Deployment {
+    let mut d = Deployment {
         name: deployment.name,
         pattern: p.deployment.pattern,
         apim_version: deployment.apim_version,
@@ -107,6 +110,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         nodes,
     };
     if !p.nodes.is_empty() {
+        provided::check_provided(p, &mut d, env, build_clock(env), &mut pr);
         topology::check_topology(&d, &mut pr);
         ports::check_ports(&d, &mut pr);
         ports::check_unused_hazelcast_ports(&p.nodes, &d, &mut pr);
@@ -116,6 +120,15 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
     } else {
         Err(pr.0)
     }
+}
+
+/// The build clock: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now. Operator
+/// certificates must be in force at it; `run` issues certificates at the same clock.
+pub fn build_clock(env: &Env) -> time::OffsetDateTime {
+    (env.var)("SOURCE_DATE_EPOCH")
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc)
 }
 
 /// Non-fatal notes about a valid profile (printed by `check` and `build`, never errors).

@@ -4,7 +4,7 @@ use super::values::{host, port};
 use crate::diagnostic::Problems;
 use crate::load::profile;
 use crate::model::{AbsPath, Name, Node, PortOffset};
-use crate::topology::{self, ports, LoadBalancerId, Product};
+use crate::topology::{self, ports, LoadBalancerId, Product, CA_ID};
 use std::collections::BTreeMap;
 
 /// The highest offset that keeps the Thrift port (10397) valid: the range the profile accepts
@@ -147,7 +147,10 @@ fn check_node(
 /// (`pki/keys/lb-km.key.pem`), or another truststore entry (every node's certificate is a
 /// truststore entry under the node's name, and a truststore holds an alias once).
 fn reserved(name: &Name, public_roots: bool) -> Option<&'static str> {
-    if LoadBalancerId::ALL
+    if name.as_str() == CA_ID {
+        // Refused in both modes: switching to `private-ca` later must not rename a node.
+        Some("the deployment CA of `tls.mode = \"private-ca\"` (its key and certificate in pki/)")
+    } else if LoadBalancerId::ALL
         .iter()
         .any(|id| id.as_str() == name.as_str())
     {

@@ -51,6 +51,7 @@ pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model
         .filter_map(|(i, file)| extra_trusted(&format!("tls.extra_trusted[{i}]"), file, env, pr))
         .collect();
     model::Tls {
+        mode: t.mode,
         format: t.format,
         keystore_password: secret(&t.keystore_password, "tls.keystore_password", 6, env, pr),
         truststore_password: secret(
@@ -66,6 +67,8 @@ pub(super) fn check_tls(t: &profile::Tls, env: &Env, pr: &mut Problems) -> model
         key_sharing: t.key_sharing,
         public_roots: t.public_roots,
         extra_trusted,
+        // Filled by `provided::check_provided`, which needs the nodes and load balancers.
+        provided: Default::default(),
     }
 }
 
