@@ -71,6 +71,7 @@ pub const SHOWN: &[&str] = &[
     "traffic_manager.rsync_user",
     "traffic_manager.load_balancer.host",
     "traffic_manager.load_balancer.port",
+    "secure_vault.enabled",
     "node[].name",
     "node[].role",
     "node[].host",

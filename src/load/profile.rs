@@ -33,6 +33,8 @@ pub struct Profile {
     pub apim: Apim,
     #[serde(default)]
     pub traffic_manager: TrafficManager,
+    #[serde(default)]
+    pub secure_vault: SecureVault,
     /// `[[node]]` tables, in file order.
     #[serde(default, rename = "node")]
     pub nodes: Vec<Node>,
@@ -363,4 +365,17 @@ impl<'de> Deserialize<'de> for Secret {
         }
         deserializer.deserialize_any(SecretVisitor)
     }
+}
+
+/// `[secure_vault]`: Carbon 4.4's Secure Vault, done at build time.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecureVault {
+    /// Off by default (the packs' stock behaviour: passwords in plain text in the node files).
+    /// On: every password a product file resolves through Secure Vault is replaced by its
+    /// alias, the values are encrypted with the node's primary public key into
+    /// `repository/conf/security/cipher-text.properties`, and the files whose product reads no
+    /// alias go to `secrets/<node>/` instead of `nodes/<node>/`. The keystore password is then
+    /// given at start (`password-tmp`, `password-persist` or the prompt), never written.
+    pub enabled: bool,
 }
