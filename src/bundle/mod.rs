@@ -7,6 +7,7 @@ mod diff;
 mod guard;
 mod manifest;
 mod produce;
+mod vault;
 mod write;
 
 pub use crate::plan::MARKER;

@@ -4,6 +4,7 @@ pub mod h2;
 pub mod readme;
 pub mod report;
 pub mod sync;
+pub mod vault;
 
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;

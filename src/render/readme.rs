@@ -34,6 +34,8 @@ struct ReadmeView<'a> {
     clusters: Vec<ClusterSteps<'a>>,
     /// The groups of nodes that share their deployed artifacts.
     sync: Vec<sync::GroupView<'a>>,
+    /// `[secure_vault] enabled`: the Keys section explains the mode.
+    secure_vault: bool,
 }
 
 /// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
@@ -111,6 +113,8 @@ struct NodeSteps<'a> {
     pack: &'static str,
     home: &'a str,
     start_command: &'a str,
+    /// Secure Vault: the node's files under `secrets/<node>/` (their product reads no alias).
+    secrets: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -147,8 +151,15 @@ struct H2Steps<'a> {
     seeds: Vec<h2::Seed<'a>>,
 }
 
-fn node_steps(n: &PlannedNode) -> NodeSteps<'_> {
+fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
+    let prefix = format!("{}/{}/", crate::plan::vault::SECRETS_TREE, n.name);
+    let secrets = plan
+        .outputs
+        .iter()
+        .filter_map(|o| o.path.strip_prefix(prefix.as_str()))
+        .collect();
     NodeSteps {
+        secrets,
         name: &n.name,
         role: n.role.as_str(),
         host: &n.host,
@@ -193,7 +204,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         is_km_version: d.is_km_version,
         topology: TopologyRow::rows(plan),
         links: &plan.links,
-        nodes: plan.nodes.iter().map(node_steps).collect(),
+        nodes: plan.nodes.iter().map(|n| node_steps(plan, n)).collect(),
         start_order: start,
         load_balancers: &plan.load_balancers,
         database,
@@ -201,6 +212,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         h2,
         clusters: clusters(plan),
         sync: sync::groups(plan),
+        secure_vault: d.secure_vault,
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }
