@@ -18,6 +18,7 @@ mod plan_output;
 mod product_truth;
 mod recovery;
 mod secrets;
+mod secure_vault;
 mod site_json;
 mod stores;
 mod support;

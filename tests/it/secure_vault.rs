@@ -1,0 +1,301 @@
+//! `[secure_vault] enabled`: every example pattern, built with a unique marker for each
+//! secret. No marker is in any file under `nodes/`; every alias the XML files name is where
+//! the product's resolver reads it and is in both properties files; a real JVM opens each
+//! node's keystore the way Carbon does and decrypts every `cipher-text.properties` value into
+//! the right secret (JKS and PKCS12); an unchanged rebuild writes nothing.
+use crate::golden::golden_build;
+use crate::support::xml::{parse, Element};
+use crate::support::{repo, tree, Kmgen, Scratch};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+/// The namespace the resolvers look for (wso2/carbon-secvault@v1.1.0 SecretResolverFactory:
+/// a root namespace starting with http://org.wso2.securevault; DataSourceConstants and andes
+/// use exactly this one).
+const SVNS: &str = "http://org.wso2.securevault/configuration";
+
+/// The profile's secrets, by what they are: each a unique marker.
+struct Markers {
+    admin: String,
+    keystore: String,
+    truststore: String,
+    /// `database.<am|um|reg>.password`, for the databases the profile has (with H2 the
+    /// nodes keep the packs' stock `wso2carbon`).
+    db: BTreeMap<&'static str, String>,
+}
+
+/// H2's stock password (the packs' master-datasources.xml), aliased like any other.
+const H2_STOCK: &str = "wso2carbon";
+
+impl Markers {
+    fn new(tag: &str, admin_suffix: &str) -> Markers {
+        let m = |what: &str| format!("Mk{tag}{what}Zq7");
+        Markers {
+            admin: format!("{}{admin_suffix}", m("adm")),
+            keystore: m("kst"),
+            truststore: m("tst"),
+            db: [("am", m("amdb")), ("um", m("umdb")), ("reg", m("regdb"))].into(),
+        }
+    }
+
+    fn all(&self) -> Vec<&str> {
+        let mut v = vec![self.admin.as_str(), &self.keystore, &self.truststore];
+        v.extend(self.db.values().map(String::as_str));
+        v
+    }
+
+    /// The secret an alias must decrypt to.
+    fn expected(&self, alias: &str) -> &str {
+        let db = |name: &str| self.db.get(name).map_or(H2_STOCK, String::as_str);
+        match alias {
+            "UserManager.AdminUser.Password" => &self.admin,
+            // The examples' LDAP is the embedded one, bound with its stock uid=admin,ou=system.
+            "UserStoreManager.Property.ConnectionPassword" => "admin",
+            "Datasources.WSO2AM_DB.Configuration.Password" => db("am"),
+            "Datasources.WSO2UM_DB.Configuration.Password" => db("um"),
+            "Datasources.WSO2REG_DB.Configuration.Password" => db("reg"),
+            a if a.contains("TrustStore") || a.contains("trustStore") => &self.truststore,
+            a if a.contains("KeyStore") || a.contains("keyStore") => &self.keystore,
+            "Server.Service.Connector.keystorePass" | "DataBridge.Config.keyStorePassword" => {
+                &self.keystore
+            }
+            other => panic!("an alias this test does not know: {other}"),
+        }
+    }
+}
+
+/// `profiles/<example>` with every secret a marker (as `{ file = ... }`), the vault on, and
+/// optionally PKCS12 stores.
+fn vault_profile(dir: &Path, example: &str, m: &mut Markers, pkcs12: bool) {
+    let text = fs::read_to_string(repo().join("profiles").join(example)).unwrap();
+    let mut table = String::new();
+    let mut out = String::new();
+    let mut seen = BTreeSet::new();
+    let secret_file = |name: &str, value: &str| {
+        fs::create_dir_all(dir.join("secrets")).unwrap();
+        fs::write(dir.join(format!("secrets/{name}.txt")), value).unwrap();
+        format!("{{ file = \"secrets/{name}.txt\" }}")
+    };
+    let secret_of = |table: &str, key: &str| -> Option<(String, &str)> {
+        Some(match (table, key) {
+            ("admin", "password") => ("admin".into(), m.admin.as_str()),
+            ("tls", "keystore_password") => ("keystore".into(), m.keystore.as_str()),
+            ("tls", "truststore_password") => ("truststore".into(), m.truststore.as_str()),
+            (t, "password") if t.starts_with("database.") => {
+                let db = &t["database.".len()..];
+                (format!("{db}-db"), m.db[db].as_str())
+            }
+            _ => return None,
+        })
+    };
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            let header = trimmed.split(']').next().unwrap_or("");
+            table = header.trim_start_matches('[').to_string();
+            seen.insert(table.clone());
+            out.push_str(line);
+            out.push('\n');
+            if table == "tls" && pkcs12 {
+                out.push_str("format = \"pkcs12\"\n");
+            }
+            continue;
+        }
+        let key = trimmed.split(['=', ' ']).next().unwrap_or("");
+        if table == "tls" && key == "format" {
+            continue;
+        }
+        match secret_of(&table, key) {
+            Some((name, value)) => {
+                out.push_str(&format!("{key} = {}\n", secret_file(&name, value)))
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    // Examples that keep the stock admin and store passwords get them as tables of their own.
+    if !seen.contains("admin") {
+        out.push_str(&format!(
+            "[admin]\npassword = {}\n",
+            secret_file("admin", &m.admin)
+        ));
+    }
+    if !seen.contains("tls") {
+        out.push_str(&format!(
+            "[tls]\n{}keystore_password = {}\ntruststore_password = {}\n",
+            if pkcs12 { "format = \"pkcs12\"\n" } else { "" },
+            secret_file("keystore", &m.keystore),
+            secret_file("truststore", &m.truststore)
+        ));
+    }
+    out.push_str("[secure_vault]\nenabled = true\n");
+    fs::write(dir.join("profile.toml"), &out).unwrap();
+    // Databases the profile does not name are H2's.
+    m.db.retain(|db, _| seen.contains(&format!("database.{db}")));
+}
+
+/// The examples, one per pattern; (example, PKCS12 stores, admin password suffix). A `!` in
+/// the admin password keeps the gateways' api-manager.xml off `nodes/` (it needs encoding in
+/// the AMQP URL).
+const CASES: &[(&str, bool, &str)] = &[
+    ("hybrid-single-node.toml", false, ""),
+    ("hybrid-single-vm.toml", true, ""),
+    ("hybrid-active-active.toml", false, "!"),
+    ("distributed.toml", true, ""),
+    ("distributed-ha.toml", false, ""),
+];
+
+#[test]
+fn no_secret_in_nodes_and_the_jvm_decrypts_every_alias() {
+    for (i, &(example, pkcs12, suffix)) in CASES.iter().enumerate() {
+        let dir = Scratch::new("vault");
+        let mut m = Markers::new(&format!("{i}"), suffix);
+        vault_profile(&dir, example, &mut m, pkcs12);
+        let bundle = golden_build(&dir, "profile.toml");
+        let files = tree(&bundle.join("nodes"));
+        assert!(!files.is_empty(), "{example}: no node files");
+        for (path, bytes) in &files {
+            for marker in m.all() {
+                assert!(
+                    !contains(bytes, marker.as_bytes()),
+                    "{example}: nodes/{path} holds the secret {marker}"
+                );
+            }
+        }
+        check_secrets_tree(&bundle, example);
+        let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
+        let plan = kmgen::plan::plan(&loaded.deployment);
+        for n in &plan.nodes {
+            let node_dir = bundle.join("nodes").join(n.name.as_str());
+            let aliases = check_aliases(&node_dir, &format!("{example} {}", n.name));
+            let decrypted = jvm_decrypt(&node_dir, n.home.as_str(), &m.keystore);
+            assert_eq!(
+                decrypted.keys().collect::<BTreeSet<_>>(),
+                aliases.iter().collect::<BTreeSet<_>>(),
+                "{example} {}: the JVM decrypts exactly the aliases",
+                n.name
+            );
+            for (alias, plain) in &decrypted {
+                assert_eq!(plain, m.expected(alias), "{example} {}: {alias}", n.name);
+            }
+        }
+        // An unchanged rebuild keeps every ciphertext: nothing differs, `--check` agrees.
+        let before = tree(&bundle);
+        golden_build(&dir, "profile.toml");
+        assert!(
+            before == tree(&bundle),
+            "{example}: a rebuild changed the bundle"
+        );
+        Kmgen::new()
+            .current_dir(&*dir)
+            .args(["build", "profile.toml", "-o", "out", "--check"])
+            .env("SOURCE_DATE_EPOCH", crate::golden::GOLDEN_EPOCH)
+            .run()
+            .success();
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `secrets/` holds only 0600 files in 0700 folders.
+fn check_secrets_tree(bundle: &Path, example: &str) {
+    let root = bundle.join("secrets");
+    assert!(root.is_dir(), "{example}: no secrets/ folder");
+    for (path, _) in tree(&root) {
+        let mode = fs::metadata(root.join(&path)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{example}: secrets/{path} is {mode:o}");
+    }
+}
+
+/// Every element with `svns:secretAlias` in the node's XML files, the namespace on its root,
+/// the placeholder value, and the same aliases in both properties files; the aliases.
+fn check_aliases(node_dir: &Path, what: &str) -> Vec<String> {
+    let props = |name: &str| -> BTreeMap<String, String> {
+        let path = node_dir.join("repository/conf/security").join(name);
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{what}: {name}: {e}"));
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let cipher_text = props("cipher-text.properties");
+    let cipher_tool = props("cipher-tool.properties");
+    assert_eq!(
+        cipher_text.keys().collect::<Vec<_>>(),
+        cipher_tool.keys().collect::<Vec<_>>(),
+        "{what}: cipher-text and cipher-tool aliases"
+    );
+    let mut in_xml = BTreeSet::new();
+    for (path, bytes) in tree(node_dir).iter().filter(|(p, _)| p.ends_with(".xml")) {
+        let text = String::from_utf8_lossy(bytes);
+        let root = parse(&text).unwrap_or_else(|e| panic!("{what}: {path} does not parse: {e}"));
+        let mut found = Vec::new();
+        collect_aliased(&root, &mut found);
+        if found.is_empty() {
+            continue;
+        }
+        assert_eq!(
+            root.attr("xmlns:svns"),
+            Some(SVNS),
+            "{what}: {path} root namespace"
+        );
+        for e in found {
+            let alias = e.attr("svns:secretAlias").unwrap();
+            // catalina-server.xml carries the value in the attribute, the others as text.
+            let value = e.attr("keystorePass").unwrap_or(e.text.trim());
+            assert_eq!(value, "password", "{what}: {path} {alias} placeholder");
+            let tool = &cipher_tool[alias];
+            assert!(
+                tool.starts_with(&format!("{path}//")),
+                "{what}: {alias} → {tool}"
+            );
+            assert!(in_xml.insert(alias.to_string()), "{what}: {alias} twice");
+        }
+    }
+    assert_eq!(
+        in_xml.iter().collect::<Vec<_>>(),
+        cipher_text.keys().collect::<Vec<_>>(),
+        "{what}: every alias of cipher-text.properties is in an XML file"
+    );
+    cipher_text.into_keys().collect()
+}
+
+fn collect_aliased<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
+    if e.attr("svns:secretAlias").is_some() {
+        out.push(e);
+    }
+    for c in &e.children {
+        collect_aliased(c, out);
+    }
+}
+
+/// tests/java/VaultDecrypt.java on a node folder: alias → plaintext.
+fn jvm_decrypt(node_dir: &Path, home: &str, store_password: &str) -> BTreeMap<String, String> {
+    let node = node_dir.to_str().unwrap();
+    let out = Command::new("java")
+        .args(["tests/java/VaultDecrypt.java", node, home, store_password])
+        .current_dir(repo())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run java ({e}): install a JDK 11+ (apt-get install -y default-jdk-headless)")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "VaultDecrypt on {node}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
