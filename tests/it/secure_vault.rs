@@ -299,3 +299,32 @@ fn jvm_decrypt(node_dir: &Path, home: &str, store_password: &str) -> BTreeMap<St
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+/// A changed secret gets a new ciphertext at the next build; every other value keeps its
+/// bytes (the previous ciphertext still decrypts to its secret).
+#[test]
+fn a_changed_secret_is_the_only_ciphertext_that_changes() {
+    let dir = Scratch::new("vault-rotate");
+    let mut m = Markers::new("r", "");
+    vault_profile(&dir, "hybrid-single-node.toml", &mut m, false);
+    let bundle = golden_build(&dir, "profile.toml");
+    let file = bundle.join("nodes/apim/repository/conf/security/cipher-text.properties");
+    let lines = |text: String| -> BTreeMap<String, String> {
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let before = lines(fs::read_to_string(&file).unwrap());
+    m.admin = "MkrNewAdminZq7".into();
+    fs::write(dir.join("secrets/admin.txt"), &m.admin).unwrap();
+    golden_build(&dir, "profile.toml");
+    let after = lines(fs::read_to_string(&file).unwrap());
+    let changed: Vec<&String> = before.keys().filter(|k| before[*k] != after[*k]).collect();
+    assert_eq!(changed, ["UserManager.AdminUser.Password"]);
+    let loaded = kmgen::load::load(&dir.join("profile.toml")).unwrap();
+    let plan = kmgen::plan::plan(&loaded.deployment);
+    let home = plan.node("apim").unwrap().home.as_str();
+    let decrypted = jvm_decrypt(&bundle.join("nodes/apim"), home, &m.keystore);
+    assert_eq!(decrypted["UserManager.AdminUser.Password"], m.admin);
+}
