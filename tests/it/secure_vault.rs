@@ -22,6 +22,8 @@ struct Markers {
     admin: String,
     keystore: String,
     truststore: String,
+    /// `user_store.bind_password` of an external LDAP; `None`: the examples' own store.
+    ldap_bind: Option<String>,
     /// `database.<am|um|reg>.password`, for the databases the profile has (with H2 the
     /// nodes keep the packs' stock `wso2carbon`).
     db: BTreeMap<&'static str, String>,
@@ -35,6 +37,7 @@ impl Markers {
         let m = |what: &str| format!("Mk{tag}{what}Zq7");
         Markers {
             admin: format!("{}{admin_suffix}", m("adm")),
+            ldap_bind: None,
             keystore: m("kst"),
             truststore: m("tst"),
             db: [("am", m("amdb")), ("um", m("umdb")), ("reg", m("regdb"))].into(),
@@ -43,6 +46,7 @@ impl Markers {
 
     fn all(&self) -> Vec<&str> {
         let mut v = vec![self.admin.as_str(), &self.keystore, &self.truststore];
+        v.extend(self.ldap_bind.as_deref());
         v.extend(self.db.values().map(String::as_str));
         v
     }
@@ -52,8 +56,11 @@ impl Markers {
         let db = |name: &str| self.db.get(name).map_or(H2_STOCK, String::as_str);
         match alias {
             "UserManager.AdminUser.Password" => &self.admin,
-            // The examples' LDAP is the embedded one, bound with its stock uid=admin,ou=system.
-            "UserStoreManager.Property.ConnectionPassword" => "admin",
+            // An external LDAP's bind password; the embedded one binds with its stock
+            // uid=admin,ou=system password.
+            "UserStoreManager.Property.ConnectionPassword" => {
+                self.ldap_bind.as_deref().unwrap_or("admin")
+            }
             "Datasources.WSO2AM_DB.Configuration.Password" => db("am"),
             "Datasources.WSO2UM_DB.Configuration.Password" => db("um"),
             "Datasources.WSO2REG_DB.Configuration.Password" => db("reg"),
@@ -108,6 +115,16 @@ fn vault_profile(dir: &Path, example: &str, m: &mut Markers, pkcs12: bool) {
         if table == "tls" && key == "format" {
             continue;
         }
+        if let (Some(bind), "user_store", "type") = (&m.ldap_bind, table.as_str(), key) {
+            out.push_str(&format!(
+                "type = \"ldap\"\nurl = \"ldaps://ldap.example.com:636\"\n\
+                 bind_dn = \"uid=admin,ou=system\"\nbind_password = {}\n\
+                 user_search_base = \"ou=Users,dc=example,dc=com\"\n\
+                 group_search_base = \"ou=Groups,dc=example,dc=com\"\n",
+                secret_file("ldap-bind", bind)
+            ));
+            continue;
+        }
         match secret_of(&table, key) {
             Some((name, value)) => {
                 out.push_str(&format!("{key} = {}\n", secret_file(&name, value)))
@@ -139,22 +156,23 @@ fn vault_profile(dir: &Path, example: &str, m: &mut Markers, pkcs12: bool) {
     m.db.retain(|db, _| seen.contains(&format!("database.{db}")));
 }
 
-/// The examples, one per pattern; (example, PKCS12 stores, admin password suffix). A `!` in
-/// the admin password keeps the gateways' api-manager.xml off `nodes/` (it needs encoding in
-/// the AMQP URL).
-const CASES: &[(&str, bool, &str)] = &[
-    ("hybrid-single-node.toml", false, ""),
-    ("hybrid-single-vm.toml", true, ""),
-    ("hybrid-active-active.toml", false, "!"),
-    ("distributed.toml", true, ""),
-    ("distributed-ha.toml", false, ""),
+/// The examples, one per pattern; (example, PKCS12 stores, admin password suffix, external
+/// LDAP). A `!` in the admin password keeps the gateways' api-manager.xml off `nodes/` (it
+/// needs encoding in the AMQP URL).
+const CASES: &[(&str, bool, &str, bool)] = &[
+    ("hybrid-single-node.toml", false, "", true),
+    ("hybrid-single-vm.toml", true, "", false),
+    ("hybrid-active-active.toml", false, "!", false),
+    ("distributed.toml", true, "", false),
+    ("distributed-ha.toml", false, "", false),
 ];
 
 #[test]
 fn no_secret_in_nodes_and_the_jvm_decrypts_every_alias() {
-    for (i, &(example, pkcs12, suffix)) in CASES.iter().enumerate() {
+    for (i, &(example, pkcs12, suffix, ldap)) in CASES.iter().enumerate() {
         let dir = Scratch::new("vault");
         let mut m = Markers::new(&format!("{i}"), suffix);
+        m.ldap_bind = ldap.then(|| format!("Mk{i}ldapZq7"));
         vault_profile(&dir, example, &mut m, pkcs12);
         let bundle = golden_build(&dir, "profile.toml");
         let files = tree(&bundle.join("nodes"));
