@@ -56,103 +56,130 @@ fn alias(alias: String, file: &'static str, xpath: String, secret: &Secret) -> A
 }
 
 fn file_aliases(template: TemplateId, v: &NodeView) -> Vec<Alias> {
-    let ks = &v.tls.keystore;
-    let ts = &v.tls.truststore.password;
     match template {
-        TemplateId::Carbon => {
-            // "Carbon." + the element path: wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.base/
-            // src/main/java/org/wso2/carbon/base/ServerConfiguration.java readChildElements, isProtectedToken.
-            let file = "repository/conf/carbon.xml";
-            let mut a = Vec::new();
-            for store in ["KeyStore", "InternalKeyStore"] {
-                for (element, secret) in [("Password", &ks.password), ("KeyPassword", &ks.key_password)] {
-                    let path = format!("Security/{store}/{element}");
-                    let name = format!("Carbon.{}", path.replace('/', "."));
-                    a.push(alias(name, file, format!("//Server/{path}"), secret));
-                }
-            }
-            let path = "Security/TrustStore/Password";
-            a.push(alias(format!("Carbon.{}", path.replace('/', ".")), file, format!("//Server/{path}"), ts));
-            a
-        }
-        // Root element, child elements, attribute: ServerManager.resolveSecuredConfig
-        // (wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.tomcat/src/main/java/org/wso2/carbon/tomcat/internal/ServerManager.java).
-        TemplateId::CatalinaServer => vec![Alias {
-            attribute: true,
-            ..alias(
-                "Server.Service.Connector.keystorePass".into(),
-                "repository/conf/tomcat/catalina-server.xml",
-                "//Server/Service/Connector[@keystorePass]".into(),
-                &ks.password,
-            )
-        }],
-        TemplateId::UserMgt => {
-            // Fixed names: wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.user.core/src/main/java/
-            // org/wso2/carbon/user/core/config/RealmConfigXMLProcessor.java l.370-372 (admin),
-            // l.579-580 ("UserStoreManager.Property." + the property name).
-            let file = "repository/conf/user-mgt.xml";
-            let mut a = vec![alias(
-                "UserManager.AdminUser.Password".into(),
-                file,
-                "//UserManager/Realm/Configuration/AdminUser/Password".into(),
-                &v.admin.password,
-            )];
-            if let Some(l) = &v.user_store.ldap {
-                a.push(alias(
-                    "UserStoreManager.Property.ConnectionPassword".into(),
-                    file,
-                    "//UserManager/Realm/UserStoreManager/Property[@name='ConnectionPassword']".into(),
-                    &l.connection_password,
-                ));
-            }
-            a
-        }
-        // Any alias, read from the element's svns:secretAlias (wso2/carbon-kernel@v4.4.35:
-        // core/org.wso2.carbon.ndatasource.core/src/main/java/org/wso2/carbon/ndatasource/core/utils/DataSourceUtils.java
-        // l.175-190); the names follow the stock cipher-tool.properties (WSO2_CARBON_DB's).
-        TemplateId::MasterDatasources => [&v.db.am, &v.db.um, &v.db.reg]
-            .into_iter()
-            .flatten()
-            .map(|ds| {
-                alias(
-                    format!("Datasources.{}.Configuration.Password", ds.name),
-                    "repository/conf/datasources/master-datasources.xml",
-                    format!(
-                        "//datasources-configuration/datasources/datasource[name='{}']/definition[@type='RDBMS']/configuration/password",
-                        ds.name
-                    ),
-                    &ds.password,
-                )
-            })
-            .collect(),
-        // The element path with dots: wso2/andes@v3.2.55:modules/andes-core/broker/src/main/java/
-        // org/wso2/andes/configuration/AndesConfigurationManager.java overrideWithDecryptedValue.
-        TemplateId::ApimBroker => {
-            let mut a = Vec::new();
-            for transport in ["amqp", "mqtt"] {
-                for (store, secret) in [("keyStore", &ks.password), ("trustStore", ts)] {
-                    let path = format!("transports/{transport}/sslConnection/{store}/password");
-                    a.push(alias(
-                        path.replace('/', "."),
-                        "repository/conf/broker.xml",
-                        format!("//broker/{path}"),
-                        secret,
-                    ));
-                }
-            }
-            a
-        }
-        // wso2/carbon-analytics-common@v5.1.42:components/data-bridge/org.wso2.carbon.databridge.core/
-        // src/main/java/org/wso2/carbon/databridge/core/DataBridge.java createDataBridgeConfiguration
-        // (DataBridgeConstants.DATA_BRIDGE_CONF_PASSWORD_ALIAS).
-        TemplateId::ApimDataBridge => vec![alias(
-            "DataBridge.Config.keyStorePassword".into(),
-            "repository/conf/data-bridge/data-bridge-config.xml",
-            "//dataBridgeConfiguration/keyStorePassword".into(),
-            &ks.password,
-        )],
+        TemplateId::Carbon => carbon(v),
+        TemplateId::CatalinaServer => catalina(v),
+        TemplateId::UserMgt => user_mgt(v),
+        TemplateId::MasterDatasources => datasources(v),
+        TemplateId::ApimBroker => broker(v),
+        TemplateId::ApimDataBridge => data_bridge(v),
         _ => Vec::new(),
     }
+}
+
+/// "Carbon." + the element path: wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.base/src/main/
+/// java/org/wso2/carbon/base/ServerConfiguration.java readChildElements, isProtectedToken.
+fn carbon(v: &NodeView) -> Vec<Alias> {
+    let ks = &v.tls.keystore;
+    let file = "repository/conf/carbon.xml";
+    let at = |path: String, secret: &Secret| {
+        let name = format!("Carbon.{}", path.replace('/', "."));
+        alias(name, file, format!("//Server/{path}"), secret)
+    };
+    let mut a = Vec::new();
+    for store in ["KeyStore", "InternalKeyStore"] {
+        a.push(at(format!("Security/{store}/Password"), &ks.password));
+        a.push(at(
+            format!("Security/{store}/KeyPassword"),
+            &ks.key_password,
+        ));
+    }
+    a.push(at(
+        "Security/TrustStore/Password".into(),
+        &v.tls.truststore.password,
+    ));
+    a
+}
+
+/// Root element, child elements, attribute: ServerManager.resolveSecuredConfig
+/// (wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.tomcat/src/main/java/org/wso2/carbon/tomcat/internal/ServerManager.java).
+fn catalina(v: &NodeView) -> Vec<Alias> {
+    vec![Alias {
+        attribute: true,
+        ..alias(
+            "Server.Service.Connector.keystorePass".into(),
+            "repository/conf/tomcat/catalina-server.xml",
+            "//Server/Service/Connector[@keystorePass]".into(),
+            &v.tls.keystore.password,
+        )
+    }]
+}
+
+/// Fixed names: wso2/carbon-kernel@v4.4.35:core/org.wso2.carbon.user.core/src/main/java/org/wso2/
+/// carbon/user/core/config/RealmConfigXMLProcessor.java l.370-372 (admin), l.579-580
+/// ("UserStoreManager.Property." + the property name).
+fn user_mgt(v: &NodeView) -> Vec<Alias> {
+    let file = "repository/conf/user-mgt.xml";
+    let mut a = vec![alias(
+        "UserManager.AdminUser.Password".into(),
+        file,
+        "//UserManager/Realm/Configuration/AdminUser/Password".into(),
+        &v.admin.password,
+    )];
+    if let Some(l) = &v.user_store.ldap {
+        a.push(alias(
+            "UserStoreManager.Property.ConnectionPassword".into(),
+            file,
+            "//UserManager/Realm/UserStoreManager/Property[@name='ConnectionPassword']".into(),
+            &l.connection_password,
+        ));
+    }
+    a
+}
+
+/// Any alias, read from the element's svns:secretAlias (wso2/carbon-kernel@v4.4.35:core/
+/// org.wso2.carbon.ndatasource.core/src/main/java/org/wso2/carbon/ndatasource/core/utils/DataSourceUtils.java
+/// l.175-190); the names follow the stock cipher-tool.properties (WSO2_CARBON_DB's).
+fn datasources(v: &NodeView) -> Vec<Alias> {
+    [&v.db.am, &v.db.um, &v.db.reg]
+        .into_iter()
+        .flatten()
+        .map(|ds| {
+            alias(
+                format!("Datasources.{}.Configuration.Password", ds.name),
+                "repository/conf/datasources/master-datasources.xml",
+                format!(
+                    "//datasources-configuration/datasources/datasource[name='{}']/definition[@type='RDBMS']/configuration/password",
+                    ds.name
+                ),
+                &ds.password,
+            )
+        })
+        .collect()
+}
+
+/// The element path with dots: wso2/andes@v3.2.55:modules/andes-core/broker/src/main/java/org/
+/// wso2/andes/configuration/AndesConfigurationManager.java overrideWithDecryptedValue.
+fn broker(v: &NodeView) -> Vec<Alias> {
+    let mut a = Vec::new();
+    for transport in ["amqp", "mqtt"] {
+        for (store, secret) in [
+            ("keyStore", &v.tls.keystore.password),
+            ("trustStore", &v.tls.truststore.password),
+        ] {
+            let path = format!("transports/{transport}/sslConnection/{store}/password");
+            let xpath = format!("//broker/{path}");
+            a.push(alias(
+                path.replace('/', "."),
+                "repository/conf/broker.xml",
+                xpath,
+                secret,
+            ));
+        }
+    }
+    a
+}
+
+/// wso2/carbon-analytics-common@v5.1.42:components/data-bridge/org.wso2.carbon.databridge.core/
+/// src/main/java/org/wso2/carbon/databridge/core/DataBridge.java createDataBridgeConfiguration
+/// (DataBridgeConstants.DATA_BRIDGE_CONF_PASSWORD_ALIAS).
+fn data_bridge(v: &NodeView) -> Vec<Alias> {
+    vec![alias(
+        "DataBridge.Config.keyStorePassword".into(),
+        "repository/conf/data-bridge/data-bridge-config.xml",
+        "//dataBridgeConfiguration/keyStorePassword".into(),
+        &v.tls.keystore.password,
+    )]
 }
 
 /// A file that holds a secret its product does not resolve through Secure Vault: with the
