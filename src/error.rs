@@ -41,6 +41,12 @@ pub enum Error {
     Render(#[from] crate::render::RenderError),
     #[error(transparent)]
     Pki(#[from] crate::pki::PkiError),
+    #[error("Secure Vault, node `{node}`, alias `{alias}`: {reason}")]
+    SecureVault {
+        node: String,
+        alias: String,
+        reason: String,
+    },
     #[error("cannot write the {what} of node `{node}`: {source}")]
     Store {
         node: String,

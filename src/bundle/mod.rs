@@ -10,6 +10,7 @@ mod node_diff;
 mod node_archive;
 mod produce;
 mod trust;
+mod vault;
 mod write;
 mod xml_diff;
 

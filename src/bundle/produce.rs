@@ -3,8 +3,8 @@ use super::trust;
 use crate::error::Error;
 use crate::keystore;
 use crate::pki::Pki;
-use crate::plan::{nginx_view, Output, Plan, Source};
-use crate::render::{databases, h2, readme, sync, Renderer};
+use crate::plan::{nginx_view, Output, Plan, Source, VaultFile};
+use crate::render::{self, databases, h2, readme, sync, Renderer};
 use std::fs;
 use std::path::Path;
 
@@ -34,6 +34,7 @@ pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Er
                 let password = tls.keystore_password.expose();
                 keep_unchanged(inputs, o, keystore(inputs, *node)?, password)
             }
+            Source::SecureVault { node, file } => vault_file(inputs, o, *node, *file)?,
             source => bytes(inputs, source)?,
         };
         out.push((o, bytes));
@@ -100,12 +101,29 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
         Source::Keystore { .. }
         | Source::Truststore { .. }
         | Source::NodeArchive { .. }
+        | Source::SecureVault { .. }
         | Source::Manifest
         | Source::Marker
         | Source::Archived => {
             unreachable!("produced by `produce` and `bundle`")
         }
     })
+}
+
+/// A node's Secure Vault file; `cipher-text.properties` keeps the previous bundle's values
+/// that still decrypt to the same secrets (bundle/vault.rs).
+fn vault_file(inputs: &Inputs, o: &Output, node: usize, file: VaultFile) -> Result<Vec<u8>, Error> {
+    let n = &inputs.plan.nodes[node];
+    Ok(match file {
+        VaultFile::CipherTool => render::vault::cipher_tool(n),
+        VaultFile::SecretConf => render::vault::secret_conf(inputs.plan, n),
+        VaultFile::CipherText => {
+            let key = inputs.pki.key(&n.key_id).expect("planned key");
+            let previous = fs::read_to_string(inputs.previous.join(&o.path)).ok();
+            super::vault::cipher_text(n, key, previous.as_deref())?
+        }
+    }
+    .into_bytes())
 }
 
 /// The truststore every node shares (`trust::trusted`).

@@ -80,6 +80,7 @@ pub const SHOWN: &[&str] = &[
     "traffic_manager.load_balancer.port",
     "traffic_manager.load_balancer.cert",
     "traffic_manager.load_balancer.key",
+    "secure_vault.enabled",
     "node[].name",
     "node[].role",
     "node[].host",

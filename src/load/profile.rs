@@ -51,6 +51,9 @@ pub struct Profile {
     /// `[traffic_manager]`: how several traffic managers share their throttling policies.
     #[serde(default)]
     pub traffic_manager: TrafficManager,
+    /// `[secure_vault]`: Carbon 4.4's Secure Vault, done at build time (off by default).
+    #[serde(default)]
+    pub secure_vault: SecureVault,
     /// `[[node]]` tables, in file order: one per server (a pack unzipped on a host).
     #[serde(default, rename = "node")]
     pub nodes: Vec<Node>,
@@ -409,4 +412,17 @@ pub struct Node {
     pub cert: Option<String>,
     /// The unencrypted PKCS#8 PEM private key of `cert` (relative to the profile).
     pub key: Option<String>,
+}
+
+/// `[secure_vault]`: Carbon 4.4's Secure Vault, done at build time.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecureVault {
+    /// Off by default (the packs' stock behaviour: passwords in plain text in the node files).
+    /// On: every password a product file resolves through Secure Vault is replaced by its
+    /// alias, the values are encrypted with the node's primary public key into
+    /// `repository/conf/security/cipher-text.properties`, and the files whose product reads no
+    /// alias go to `secrets/<node>/` instead of `nodes/<node>/`. The keystore password is then
+    /// given at start (`password-tmp`, `password-persist` or the prompt), never written.
+    pub enabled: bool,
 }

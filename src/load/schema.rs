@@ -67,6 +67,7 @@ const PROFILE: &[Field] = &[
     opt("gateway", Kind::Table(GATEWAY)),
     opt("apim", Kind::Table(APIM)),
     opt("traffic_manager", Kind::Table(TRAFFIC_MANAGER)),
+    opt("secure_vault", Kind::Table(SECURE_VAULT)),
     opt("node", Kind::Tables(NODE)),
 ];
 const DEPLOYMENT: &[Field] = &[
@@ -152,6 +153,7 @@ const GATEWAY_LOAD_BALANCER: &[Field] = &[
     opt("key", Kind::Str),
 ];
 const APIM: &[Field] = &[opt("load_balancer", Kind::Table(LOAD_BALANCER))];
+const SECURE_VAULT: &[Field] = &[opt("enabled", Kind::Bool)];
 const TRAFFIC_MANAGER: &[Field] = &[
     opt("sync", Kind::Enum(names::<SyncMode>)),
     opt("nfs_export", Kind::Str),
@@ -472,7 +474,7 @@ mod tests {
     /// keys without a default are the required ones.
     #[test]
     fn schema_is_profile_rs() {
-        let tables: [(&[Field], &[&str]); 15] = [
+        let tables: [(&[Field], &[&str]); 16] = [
             (PROFILE, names::<profile::Profile>()),
             (DEPLOYMENT, names::<profile::Deployment>()),
             (ADMIN, names::<profile::Admin>()),
@@ -490,6 +492,7 @@ mod tests {
             ),
             (APIM, names::<profile::Apim>()),
             (TRAFFIC_MANAGER, names::<profile::TrafficManager>()),
+            (SECURE_VAULT, names::<profile::SecureVault>()),
             (NODE, names::<profile::Node>()),
         ];
         for (fields, serde) in tables {

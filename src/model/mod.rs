@@ -45,6 +45,8 @@ pub struct Deployment {
     pub tm_load_balancer: Option<Endpoint>,
     /// How several traffic managers share their deployed execution plans.
     pub tm_sync: Option<ArtifactSync>,
+    /// `[secure_vault] enabled`: passwords as Secure Vault aliases, encrypted per node.
+    pub secure_vault: bool,
     pub nodes: Vec<Node>,
 }
 

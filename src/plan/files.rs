@@ -1,6 +1,8 @@
 //! Every file of the bundle, as planned outputs: the nodes' configs and stores, the PKI,
 //! the load balancers' files, the database script (or the H2 server's), the artifact sharing
 //! files, the README, the manifest and the marker.
+use super::outputs::VaultFile;
+use super::vault;
 use super::{CertSpec, FileKind, KeySpec, Output, PlannedNode, Source, H2_SCRIPT, MARKER};
 use crate::model::Deployment;
 use crate::plan::lb_paths;
@@ -28,7 +30,11 @@ pub(super) fn outputs(
     lbs: &[LoadBalancerPlan],
     sync: &[SyncGroup],
 ) -> Vec<Output> {
-    let mut v: Vec<Output> = nodes.iter().enumerate().flat_map(node_outputs).collect();
+    let mut v: Vec<Output> = nodes
+        .iter()
+        .enumerate()
+        .flat_map(|node| node_outputs(d, node))
+        .collect();
     v.extend(pki_outputs(keys, certs));
     v.extend(lbs.iter().enumerate().flat_map(lb_outputs));
     for group in sync.iter().enumerate() {
@@ -74,20 +80,43 @@ pub(super) fn outputs(
     v
 }
 
-/// A node's config files (private when they can hold a secret), keystore and truststore.
-fn node_outputs((i, n): (usize, &PlannedNode)) -> Vec<Output> {
-    let at = |path: &str, kind, private, source| Output {
+/// A node's config files (private when they can hold a secret), keystore and truststore;
+/// with Secure Vault its three vault files, and the files that take no alias go to
+/// `secrets/<node>/` (plan/vault.rs `unaliased`).
+fn node_outputs(d: &Deployment, (i, n): (usize, &PlannedNode)) -> Vec<Output> {
+    let in_tree = |tree: &str, path: &str, kind, private, source| Output {
         node: Some(n.name.to_string()),
-        ..Output::new(format!("nodes/{}/{path}", n.name), kind, private, source)
+        ..Output::new(format!("{tree}/{}/{path}", n.name), kind, private, source)
     };
+    let at = |path: &str, kind, private, source| in_tree("nodes", path, kind, private, source);
     let mut v: Vec<Output> = n
         .configs
         .iter()
         .map(|&(template, ref path)| {
             let source = Source::NodeConfig { node: i, template };
-            at(path, FileKind::Config, template.holds_secrets(), source)
+            let tree = match d.secure_vault && vault::unaliased(d, n.role, template) {
+                true => vault::SECRETS_TREE,
+                false => "nodes",
+            };
+            in_tree(
+                tree,
+                path,
+                FileKind::Config,
+                template.holds_secrets(),
+                source,
+            )
         })
         .collect();
+    if d.secure_vault {
+        for (file, path, private) in [
+            (VaultFile::CipherText, vault::CIPHER_TEXT, true),
+            (VaultFile::CipherTool, vault::CIPHER_TOOL, false),
+            (VaultFile::SecretConf, vault::SECRET_CONF, false),
+        ] {
+            let source = Source::SecureVault { node: i, file };
+            v.push(at(path, FileKind::Config, private, source));
+        }
+    }
     v.push(at(
         &n.keystore_file,
         FileKind::Keystore,

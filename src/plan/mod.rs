@@ -6,11 +6,12 @@ mod links;
 mod outputs;
 mod pki;
 mod sync;
+pub mod vault;
 pub mod view;
 mod wiring;
 
 pub use links::Link;
-pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, H2_SCRIPT, MARKER};
+pub use outputs::{lb_paths, FileKind, Output, Source, TemplateId, VaultFile, H2_SCRIPT, MARKER};
 pub use pki::{CertSpec, KeySpec, Signer, CA_ID};
 pub use sync::{install_dir, job_name, mount_unit_name, server_dir};
 pub use wiring::{driver, nginx_view, percent_encode, revoke_api_url};

@@ -286,6 +286,11 @@ pub enum Source {
     },
     /// `databases/<type>/create-databases.sql`.
     DatabaseScript,
+    /// A node's Secure Vault file under `repository/conf/security/` (`[secure_vault]`).
+    SecureVault {
+        node: usize,
+        file: VaultFile,
+    },
     /// `databases/h2/start-h2-server.sh`, rendered from the deployment.
     H2ServerScript,
     /// A file of `sync/`: group `group` of `Plan::sync`, for node `node` (the rsync source,
@@ -309,6 +314,18 @@ pub enum Source {
     /// `pki/rotated-<time>/...`: a replaced primary key or its certificate, kept (not
     /// planned: the build finds them; see `bundle::archive`).
     Archived,
+}
+
+/// The three files of a node's Secure Vault (plan/vault.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VaultFile {
+    /// `cipher-text.properties`: alias = the secret, encrypted with the node's primary key.
+    CipherText,
+    /// `cipher-tool.properties`: alias = file//xpath, for the Cipher Tool.
+    CipherTool,
+    /// `secret-conf.properties`: the secret repository and the keystore that decrypts it.
+    SecretConf,
 }
 
 /// One file of the bundle.

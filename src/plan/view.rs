@@ -42,6 +42,9 @@ pub struct NodeView {
     /// The web apps' `site.json` behind the API-M load balancer; `None` on other nodes (they
     /// get no `site.json`: the stock files stay).
     pub reverse_proxy: Option<ReverseProxy>,
+    /// `[secure_vault] enabled`: the files that resolve Secure Vault aliases carry the alias
+    /// (`svns:secretAlias`) and the placeholder text instead of the secret.
+    pub secure_vault: bool,
 }
 
 /// Which pack the node runs and which role it has; exactly one role flag is true.

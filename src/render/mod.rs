@@ -5,6 +5,7 @@ pub mod mermaid;
 pub mod readme;
 pub mod report;
 pub mod sync;
+pub mod vault;
 
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;

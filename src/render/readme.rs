@@ -42,6 +42,8 @@ struct ReadmeView<'a> {
     sync: Vec<sync::GroupView<'a>>,
     /// `build --archive`: the bundle holds `nodes/<node>.tar.gz`.
     archives: bool,
+    /// `[secure_vault] enabled`: the Keys section explains the mode.
+    secure_vault: bool,
 }
 
 /// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
@@ -119,6 +121,8 @@ struct NodeSteps<'a> {
     pack: &'static str,
     home: &'a str,
     start_command: &'a str,
+    /// Secure Vault: the node's files under `secrets/<node>/` (their product reads no alias).
+    secrets: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -155,8 +159,15 @@ struct H2Steps<'a> {
     seeds: Vec<h2::Seed<'a>>,
 }
 
-fn node_steps(n: &PlannedNode) -> NodeSteps<'_> {
+fn node_steps<'a>(plan: &'a Plan, n: &'a PlannedNode) -> NodeSteps<'a> {
+    let prefix = format!("{}/{}/", crate::plan::vault::SECRETS_TREE, n.name);
+    let secrets = plan
+        .outputs
+        .iter()
+        .filter_map(|o| o.path.strip_prefix(prefix.as_str()))
+        .collect();
     NodeSteps {
+        secrets,
         name: &n.name,
         role: n.role.as_str(),
         host: &n.host,
@@ -202,7 +213,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         topology: TopologyRow::rows(plan),
         mermaid: super::mermaid::diagram(plan),
         links: &plan.links,
-        nodes: plan.nodes.iter().map(node_steps).collect(),
+        nodes: plan.nodes.iter().map(|n| node_steps(plan, n)).collect(),
         start_order: start,
         load_balancers: &plan.load_balancers,
         database,
@@ -216,6 +227,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
             .outputs
             .iter()
             .any(|o| o.kind == crate::plan::FileKind::Archive),
+        secure_vault: d.secure_vault,
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

@@ -714,6 +714,13 @@ fn every_rendered_xml_parses_and_secrets_round_trip() {
                 });
                 parsed += 1;
                 let at = |p: &str| texts(&root, p);
+                // With Secure Vault the aliased elements hold the Cipher Tool's placeholder;
+                // tests/it/secure_vault.rs decrypts their values.
+                let vault = c.deployment.secure_vault;
+                let written = |secret: &str| match vault {
+                    true => "password".to_string(),
+                    false => secret.to_string(),
+                };
                 if f.output.ends_with("master-datasources.xml") {
                     for ds in [&n.view.db.am, &n.view.db.um, &n.view.db.reg]
                         .into_iter()
@@ -725,7 +732,7 @@ fn every_rendered_xml_parses_and_secrets_round_trip() {
                         );
                         assert_eq!(
                             at(&p),
-                            vec![ds.password.expose().to_string()],
+                            vec![written(ds.password.expose())],
                             "{}: node {} {p}",
                             c.name,
                             n.name
@@ -739,7 +746,7 @@ fn every_rendered_xml_parses_and_secrets_round_trip() {
                     let admin = c.deployment.admin.password.expose();
                     assert_eq!(
                         at("UserManager/Realm/Configuration/AdminUser/Password"),
-                        vec![admin.to_string()],
+                        vec![written(admin)],
                         "{}: node {} admin password",
                         c.name,
                         n.name
@@ -751,7 +758,7 @@ fn every_rendered_xml_parses_and_secrets_round_trip() {
                         let p = format!("{LDAP_USM}/Property[@name=ConnectionPassword]");
                         assert_eq!(
                             at(&p),
-                            vec![ldap.bind_password.expose().to_string()],
+                            vec![written(ldap.bind_password.expose())],
                             "{}: node {} {p}",
                             c.name,
                             n.name

@@ -373,6 +373,7 @@ const TOP: &[&str] = &[
     "gateway",
     "apim",
     "traffic_manager",
+    "secure_vault",
     "node",
 ];
 
@@ -407,7 +408,9 @@ fn is_schema_path(path: &str, nodes: usize) -> bool {
         | ["gateway"]
         | ["apim"]
         | ["traffic_manager"]
+        | ["secure_vault"]
         | ["node"] => true,
+        ["secure_vault", k] => ["enabled"].contains(k),
         ["deployment", k] => ["name", "pattern", "apim_version", "is_km_version"].contains(k),
         ["admin", k] => ["username", "password"].contains(k),
         ["tls", k] => [

@@ -24,6 +24,7 @@ mod product_truth;
 mod recovery;
 mod schema;
 mod secrets;
+mod secure_vault;
 mod site_json;
 mod stores;
 mod support;

@@ -107,6 +107,7 @@ pub fn validate(p: &Profile, env: &Env) -> Result<Deployment, Vec<Problem>> {
         apim_load_balancer,
         tm_load_balancer,
         tm_sync,
+        secure_vault: p.secure_vault.enabled,
         nodes,
     };
     if !p.nodes.is_empty() {

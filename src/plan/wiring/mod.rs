@@ -134,6 +134,7 @@ pub fn view(
         },
         jndi: throttling::jndi(d, n),
         reverse_proxy: site_json::reverse_proxy(d, n),
+        secure_vault: d.secure_vault,
     }
 }
 

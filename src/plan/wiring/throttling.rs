@@ -104,6 +104,9 @@ fn brokers<'a>(d: &'a Deployment, n: &'a Node) -> Vec<&'a Node> {
     tms
 }
 
+/// The stock file's user info: `${admin.username}:${admin.password}`.
+const ADMIN_PLACEHOLDERS: &str = "${admin.username}:${admin.password}";
+
 fn credentials(d: &Deployment) -> String {
     amqp_user_info(d.admin.username.as_str(), d.admin.password.expose())
 }
@@ -153,7 +156,15 @@ pub(crate) fn throttling(d: &Deployment, n: &Node) -> Throttling {
     // distributed-setup.md, Step 6.6 item 4.2: the gateways subscribe to the traffic managers'
     // brokers; the other roles keep the stock factory (their JMSConnectionDetails are off).
     let jms_topic_connection_factory = Secret::new(if n.role.is_gateway() {
-        amqp_url(&credentials(d), &brokers(d, n), "clientid", "carbon")
+        // With Secure Vault, the stock placeholders where they fit (plan/vault.rs
+        // `admin_placeholders`): APIManagerConfiguration puts the resolved admin password in
+        // (ansible-apim@v2.6.0.7:roles/apim/templates/carbon-home/repository/conf/api-manager.xml.j2 l.602).
+        let user_info = if crate::plan::vault::admin_placeholders(d) {
+            ADMIN_PLACEHOLDERS.to_string()
+        } else {
+            credentials(d)
+        };
+        amqp_url(&user_info, &brokers(d, n), "clientid", "carbon")
     } else {
         STOCK_JMS_FACTORY.to_string()
     });
