@@ -1,6 +1,6 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
-use super::{databases, h2, sync, RenderError, Renderer};
+use super::{databases, deploy, h2, sync, RenderError, Renderer};
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
 use crate::topology::{start_rank, LoadBalancerPlan};
 use serde::Serialize;
@@ -34,6 +34,8 @@ struct ReadmeView<'a> {
     clusters: Vec<ClusterSteps<'a>>,
     /// The groups of nodes that share their deployed artifacts.
     sync: Vec<sync::GroupView<'a>>,
+    /// What `deploy/site.yml` waits for before the first start.
+    database_check: String,
 }
 
 /// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
@@ -201,6 +203,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
         h2,
         clusters: clusters(plan),
         sync: sync::groups(plan),
+        database_check: deploy::database_check(plan),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }
