@@ -3,6 +3,7 @@ mod architecture;
 mod atomic;
 mod bundle_tls;
 mod databases;
+mod deploy;
 mod errors;
 mod fidelity;
 mod fuzz;
