@@ -45,6 +45,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
                         | "mount"
                         | "fstab"
                         | "json"
+                        | "yml"
                 )
             )
         }) {

@@ -4,7 +4,7 @@ use crate::error::Error;
 use crate::keystore;
 use crate::pki::Pki;
 use crate::plan::{nginx_view, Output, Plan, Source, VaultFile};
-use crate::render::{self, databases, h2, readme, sync, Renderer};
+use crate::render::{self, databases, deploy, h2, readme, sync, Renderer};
 use std::fs;
 use std::path::Path;
 
@@ -97,6 +97,7 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             node,
             template,
         } => sync::render(plan, renderer, *group, *node, *template)?.into_bytes(),
+        Source::Deploy { template } => deploy::render(plan, renderer, *template)?.into_bytes(),
         Source::Readme => readme::render(plan, renderer)?.into_bytes(),
         Source::Keystore { .. }
         | Source::Truststore { .. }

@@ -58,6 +58,7 @@ pub(super) fn outputs(
             Source::H2ServerScript,
         ));
     }
+    v.extend(deploy_outputs());
     v.push(Output::new(
         "README.md".into(),
         FileKind::Readme,
@@ -180,4 +181,24 @@ fn lb_outputs((i, lb): (usize, &LoadBalancerPlan)) -> Vec<Output> {
             Source::LoadBalancerBackends { lb: i },
         ),
     ]
+}
+
+/// `deploy/`: the Ansible inventory and playbooks that install this bundle (no secret: they
+/// name hosts, folders and ports, and read the secret files from the bundle when they run).
+fn deploy_outputs() -> Vec<Output> {
+    use super::TemplateId::*;
+    [
+        DeployInventory,
+        DeploySite,
+        DeployRollback,
+        DeployInstallFiles,
+        DeployStartNode,
+        DeployBackup,
+    ]
+    .into_iter()
+    .map(|template| {
+        let path = template.name().to_string();
+        Output::new(path, FileKind::Deploy, false, Source::Deploy { template })
+    })
+    .collect()
 }

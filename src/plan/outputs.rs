@@ -72,10 +72,22 @@ pub enum TemplateId {
     SyncFstab,
     /// `sync/<group>/<node>/<escaped mount point>.mount`: the same as a systemd mount unit.
     SyncMount,
+    /// `deploy/inventory.yml`: the Ansible inventory, one group per role and load balancer.
+    DeployInventory,
+    /// `deploy/site.yml`: the playbook that installs the bundle and starts the nodes.
+    DeploySite,
+    /// `deploy/rollback.yml`: restores each host's newest backup.
+    DeployRollback,
+    /// `deploy/tasks/install-files.yml`: backs up and replaces one host's files.
+    DeployInstallFiles,
+    /// `deploy/tasks/start-node.yml`: starts (or restarts) one node and waits for it.
+    DeployStartNode,
+    /// `deploy/tasks/backup.yml`: copies files about to be replaced into the host's backup.
+    DeployBackup,
 }
 
 impl TemplateId {
-    pub const ALL: [TemplateId; 36] = [
+    pub const ALL: [TemplateId; 42] = [
         TemplateId::Carbon,
         TemplateId::ApiManager,
         TemplateId::UserMgt,
@@ -112,6 +124,12 @@ impl TemplateId {
         TemplateId::SyncNfsSeed,
         TemplateId::SyncFstab,
         TemplateId::SyncMount,
+        TemplateId::DeployInventory,
+        TemplateId::DeploySite,
+        TemplateId::DeployRollback,
+        TemplateId::DeployInstallFiles,
+        TemplateId::DeployStartNode,
+        TemplateId::DeployBackup,
     ];
 
     /// Whether the rendered file can hold a secret (a password, or credentials in a URL):
@@ -140,6 +158,12 @@ impl TemplateId {
                 | SyncNfsSeed
                 | SyncFstab
                 | SyncMount
+                | DeployInventory
+                | DeploySite
+                | DeployRollback
+                | DeployInstallFiles
+                | DeployStartNode
+                | DeployBackup
         )
     }
 
@@ -191,6 +215,12 @@ impl TemplateId {
             SyncNfsSeed => "sync/seed-nfs-export.sh",
             SyncFstab => "sync/nfs.fstab",
             SyncMount => "sync/nfs.mount",
+            DeployInventory => "deploy/inventory.yml",
+            DeploySite => "deploy/site.yml",
+            DeployRollback => "deploy/rollback.yml",
+            DeployInstallFiles => "deploy/tasks/install-files.yml",
+            DeployStartNode => "deploy/tasks/start-node.yml",
+            DeployBackup => "deploy/tasks/backup.yml",
         }
     }
 }
@@ -214,6 +244,8 @@ pub enum FileKind {
     SyncConfig,
     /// A systemd unit: the rsync job's service and timer, a node's NFS mount.
     SystemdUnit,
+    /// An Ansible inventory, playbook or task file of `deploy/`.
+    Deploy,
     Readme,
     /// `nodes/<node>.tar.gz` (`build --archive`): the node's folder as one archive.
     Archive,
@@ -235,6 +267,7 @@ impl FileKind {
             FileKind::SyncScript => "sync-script",
             FileKind::SyncConfig => "sync-config",
             FileKind::SystemdUnit => "systemd-unit",
+            FileKind::Deploy => "deploy",
             FileKind::Readme => "readme",
             FileKind::Archive => "archive",
             FileKind::Manifest => "manifest",
@@ -298,6 +331,10 @@ pub enum Source {
     Sync {
         group: usize,
         node: Option<usize>,
+        template: TemplateId,
+    },
+    /// A file of `deploy/`, rendered from the whole plan.
+    Deploy {
         template: TemplateId,
     },
     /// The bundle's `README.md`.

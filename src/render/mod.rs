@@ -1,5 +1,6 @@
 //! Render phase: Tera templates (embedded, overridable by name) × node views → file contents.
 pub mod databases;
+pub mod deploy;
 pub mod h2;
 pub mod mermaid;
 pub mod readme;

@@ -1,6 +1,6 @@
 //! The bundle's README.md, rendered from `templates/bundle/README.md`: topology, wiring,
 //! per-node install steps, start order, load balancers, databases, keys.
-use super::{databases, h2, sync, RenderError, Renderer};
+use super::{databases, deploy, h2, sync, RenderError, Renderer};
 use crate::plan::{Link, Plan, PlannedNode, TemplateId};
 use crate::topology::{start_rank, LoadBalancerPlan};
 use serde::Serialize;
@@ -44,6 +44,8 @@ struct ReadmeView<'a> {
     archives: bool,
     /// `[secure_vault] enabled`: the Keys section explains the mode.
     secure_vault: bool,
+    /// What `deploy/site.yml` waits for before the first start.
+    database_check: String,
 }
 
 /// One Hazelcast cluster: its `domain` and every member's `localMemberHost:localMemberPort`.
@@ -228,6 +230,7 @@ pub fn render(plan: &Plan, renderer: &Renderer) -> Result<String, RenderError> {
             .iter()
             .any(|o| o.kind == crate::plan::FileKind::Archive),
         secure_vault: d.secure_vault,
+        database_check: deploy::database_check(plan),
     };
     renderer.render_ctx(TemplateId::Readme.name(), &view)
 }

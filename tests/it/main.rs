@@ -4,6 +4,7 @@ mod archive;
 mod atomic;
 mod bundle_tls;
 mod databases;
+mod deploy;
 mod diff;
 mod errors;
 mod fidelity;
