@@ -7,6 +7,7 @@ pub mod sync;
 
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::path::Path;
 use tera::{Context, Template, Tera};
 
@@ -37,26 +38,25 @@ impl Renderer {
         if let Some(dir) = override_dir {
             all.extend(read_dir_templates(dir)?);
         }
-        // Each template is checked on its own first, so an error names the file; Tera then
-        // gets the whole set at once, because it resolves `{% import %}` as templates arrive.
-        for (name, body) in &all {
-            let template = Template::new(name, None, body).map_err(|e| RenderError::Render {
-                name: name.clone(),
-                detail: chain(&e),
-            })?;
+        // Each template is parsed once, on its own, so an error names the file; Tera then
+        // gets the parsed set and checks its imports and inheritance as a whole.
+        let mut tera = Tera::default();
+        for (name, template) in parse_all(&all) {
+            let template = template?;
             if let Some((missing, _)) = template
                 .imported_macro_files
                 .iter()
                 .find(|(file, _)| !all.contains_key(file))
             {
                 return Err(RenderError::Render {
-                    name: name.clone(),
+                    name,
                     detail: format!("it imports `{missing}`, which is no template"),
                 });
             }
+            tera.templates.insert(name, template);
         }
-        let mut tera = Tera::default();
-        tera.add_raw_templates(&all)
+        tera.build_inheritance_chains()
+            .and_then(|()| tera.check_macro_files())
             .map_err(|e| RenderError::Render {
                 name: "templates".to_string(),
                 detail: chain(&e),
@@ -97,6 +97,37 @@ impl Renderer {
                 detail: chain(&e),
             })
     }
+}
+
+/// Parses every template, on as many threads as there are cores (Tera's parser is the
+/// largest part of a rebuild): the largest templates are dealt out first, one at a time.
+/// The results come back sorted by name, so the error reported is the same whichever thread met it.
+fn parse_all(all: &BTreeMap<String, String>) -> Vec<(String, Result<Template, RenderError>)> {
+    let mut jobs: Vec<(&String, &String)> = all.iter().collect();
+    jobs.sort_by_key(|(name, body)| (std::cmp::Reverse(body.len()), name.as_str()));
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parse = || {
+        let mut parsed = Vec::new();
+        while let Some((name, body)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let template = Template::new(name, None, body).map_err(|e| RenderError::Render {
+                name: name.to_string(),
+                detail: chain(&e),
+            });
+            parsed.push(((*name).clone(), template));
+        }
+        parsed
+    };
+    let mut results: Vec<(String, Result<Template, RenderError>)> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..workers.min(jobs.len())).map(|_| s.spawn(parse)).collect();
+        let mut results = parse();
+        for h in helpers {
+            results.extend(h.join().expect("template parser thread panicked"));
+        }
+        results
+    });
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    results
 }
 
 fn read_dir_templates(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
