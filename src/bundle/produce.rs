@@ -1,6 +1,6 @@
 //! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
 use crate::error::Error;
-use crate::keystore;
+use crate::keystore::{self, StoreFormat};
 use crate::pki::Pki;
 use crate::plan::{nginx_view, Output, Plan, Source};
 use crate::render::{databases, h2, readme, sync, Renderer};
@@ -18,20 +18,13 @@ pub struct Inputs<'a> {
 
 /// Produces the bytes of every output but the manifest and the marker, in plan order.
 pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Error> {
-    let truststore = truststore(inputs)?;
+    let mut truststores = Truststores::new(inputs)?;
     let mut out = Vec::new();
     for o in &inputs.plan.outputs {
-        let tls = &inputs.plan.deployment.tls;
         let bytes = match &o.source {
             Source::Manifest | Source::Marker => continue,
-            Source::Truststore { .. } => {
-                let password = tls.truststore_password.expose();
-                keep_unchanged(inputs, o, truststore.clone(), password)
-            }
-            Source::Keystore { node } => {
-                let password = tls.keystore_password.expose();
-                keep_unchanged(inputs, o, keystore(inputs, *node)?, password)
-            }
+            Source::Truststore { .. } => truststores.bytes(o)?,
+            Source::Keystore { node } => keystore(inputs, o, *node)?,
             source => bytes(inputs, source)?,
         };
         out.push((o, bytes));
@@ -101,23 +94,74 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
 }
 
 /// The truststore every node shares: every certificate of the deployment, the load
-/// balancers', `extra_trusted`, and the Mozilla roots on request.
-fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
-    let d = &inputs.plan.deployment;
-    let mut trusted: Vec<(String, Vec<u8>)> = Vec::new();
-    for (id, cert) in inputs.pki.certs() {
-        trusted.push((id.to_string(), cert.der.clone()));
-    }
-    for (i, extra) in d.tls.extra_trusted.iter().enumerate() {
-        for (j, der) in extra.certificates.iter().enumerate() {
-            trusted.push((crate::topology::extra_alias(i, j), der.clone()));
+/// balancers', `extra_trusted`, and the Mozilla roots on request. Its entries are known up
+/// front; the store is encoded at most once, and only when a node's store on disk does not
+/// already hold exactly them. Each distinct store on disk is opened once.
+struct Truststores<'a> {
+    inputs: &'a Inputs<'a>,
+    trusted: Vec<(String, Vec<u8>)>,
+    entries: Vec<keystore::Entry>,
+    encoded: Option<Vec<u8>>,
+    /// Stores read from disk, and whether they hold exactly `entries`.
+    seen: Vec<(Vec<u8>, bool)>,
+}
+
+impl<'a> Truststores<'a> {
+    fn new(inputs: &'a Inputs<'a>) -> Result<Self, Error> {
+        let d = &inputs.plan.deployment;
+        let mut trusted: Vec<(String, Vec<u8>)> = Vec::new();
+        for (id, cert) in inputs.pki.certs() {
+            trusted.push((id.to_string(), cert.der.clone()));
         }
+        for (i, extra) in d.tls.extra_trusted.iter().enumerate() {
+            for (j, der) in extra.certificates.iter().enumerate() {
+                trusted.push((crate::topology::extra_alias(i, j), der.clone()));
+            }
+        }
+        if d.tls.public_roots {
+            trusted.extend(keystore::mozilla_roots());
+        }
+        let password = d.tls.truststore_password.expose();
+        let entries =
+            keystore::trust_entries(&trusted, password).map_err(|e| store_err(inputs, e))?;
+        Ok(Truststores {
+            inputs,
+            trusted,
+            entries,
+            encoded: None,
+            seen: Vec::new(),
+        })
     }
-    if d.tls.public_roots {
-        trusted.extend(keystore::mozilla_roots());
+
+    /// The bytes of truststore `o`: the one on disk when it holds exactly the entries.
+    fn bytes(&mut self, o: &Output) -> Result<Vec<u8>, Error> {
+        let tls = &self.inputs.plan.deployment.tls;
+        let password = tls.truststore_password.expose();
+        if let Ok(old) = fs::read(self.inputs.previous.join(&o.path)) {
+            let known = self.seen.iter().find(|(bytes, _)| *bytes == old);
+            let keep = match known {
+                Some((_, keep)) => *keep,
+                None => {
+                    let keep = holds(tls.format, &old, password, &self.entries);
+                    self.seen.push((old.clone(), keep));
+                    keep
+                }
+            };
+            if keep {
+                return Ok(old);
+            }
+        }
+        if self.encoded.is_none() {
+            let store = keystore::trust_store(tls.format, &self.trusted, password)
+                .map_err(|e| store_err(self.inputs, e))?;
+            self.encoded = Some(store);
+        }
+        Ok(self.encoded.clone().expect("encoded above"))
     }
-    let password = d.tls.truststore_password.expose();
-    keystore::trust_store(d.tls.format, &trusted, password).map_err(|source| Error::Store {
+}
+
+fn store_err(inputs: &Inputs, source: keystore::StoreError) -> Error {
+    Error::Store {
         node: inputs
             .plan
             .nodes
@@ -126,43 +170,36 @@ fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
             .unwrap_or_default(),
         what: "truststore",
         source,
-    })
+    }
 }
 
-/// A node's keystore: its primary key pair under `key_alias`, with its certificate.
-fn keystore(inputs: &Inputs, node: usize) -> Result<Vec<u8>, Error> {
+/// A node's keystore: its primary key pair under `key_alias`, with its certificate; the one
+/// on disk when it already holds exactly that entry.
+fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Vec<u8>, Error> {
     let d = &inputs.plan.deployment;
     let n = &inputs.plan.nodes[node];
     let cert = inputs.pki.cert(&n.name).expect("planned certificate");
     let key = inputs.pki.key(&n.key_id).expect("planned key");
     let password = d.tls.keystore_password.expose();
-    keystore::key_store(
-        d.tls.format,
-        &d.tls.key_alias,
-        key.pkcs8_der(),
-        &cert.der,
-        password,
-    )
-    .map_err(|source| Error::Store {
+    let (alias, format) = (&d.tls.key_alias, d.tls.format);
+    let fail = |source| Error::Store {
         node: n.name.to_string(),
         what: "keystore",
         source,
-    })
+    };
+    let entries =
+        keystore::key_entries(alias, key.pkcs8_der(), &cert.der, password).map_err(fail)?;
+    if let Ok(old) = fs::read(inputs.previous.join(&o.path)) {
+        if holds(format, &old, password, &entries) {
+            return Ok(old);
+        }
+    }
+    keystore::key_store(format, alias, key.pkcs8_der(), &cert.der, password).map_err(fail)
 }
 
 /// Stores carry random salts, so two builds of the same content differ byte for byte. When
 /// the previous bundle's store opens with the same password to exactly the same entries,
 /// its bytes are kept: a rebuild of an unchanged profile reproduces the bundle.
-fn keep_unchanged(inputs: &Inputs, o: &Output, new: Vec<u8>, password: &str) -> Vec<u8> {
-    let format = inputs.plan.deployment.tls.format;
-    let Ok(old) = fs::read(inputs.previous.join(&o.path)) else {
-        return new;
-    };
-    match (
-        keystore::decode(format, &old, password),
-        keystore::decode(format, &new, password),
-    ) {
-        (Ok(a), Ok(b)) if a == b => old,
-        _ => new,
-    }
+fn holds(format: StoreFormat, old: &[u8], password: &str, entries: &[keystore::Entry]) -> bool {
+    keystore::decode(format, old, password).is_ok_and(|found| found == entries)
 }

@@ -7,8 +7,8 @@ pub mod sync;
 
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Template, Tera};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
@@ -119,7 +119,9 @@ fn parse_all(all: &BTreeMap<String, String>) -> Vec<(String, Result<Template, Re
         parsed
     };
     let mut results: Vec<(String, Result<Template, RenderError>)> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers.min(jobs.len())).map(|_| s.spawn(parse)).collect();
+        let helpers: Vec<_> = (1..workers.min(jobs.len()))
+            .map(|_| s.spawn(parse))
+            .collect();
         let mut results = parse();
         for h in helpers {
             results.extend(h.join().expect("template parser thread panicked"));

@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kmgen::keystore::{key_store, mozilla_roots, summary, trust_store, StoreError, StoreFormat};
+use kmgen::keystore::{
+    decode, key_entries, key_store, mozilla_roots, summary, trust_entries, trust_store, StoreError,
+    StoreFormat,
+};
 
 use crate::pki::fixture;
 use crate::support::Scratch;
@@ -361,6 +364,42 @@ fn jwt_signed_with_a_node_key_verifies_with_the_truststore_certificate() {
                     FAIL apim-1 signature does not verify\n";
         assert_eq!(out, want, "{format:?}");
     }
+}
+
+/// A rebuild keeps a store on disk when it decodes to the expected entries, without writing a
+/// new one: the expectation must be exactly what the written store decodes to.
+#[test]
+fn expected_entries_are_what_the_written_stores_decode_to() {
+    let pki = &fixture().pki;
+    let (cert, other) = (pki.cert("km-1").unwrap(), pki.cert("km-2").unwrap());
+    let key = pki.key("is-km").unwrap();
+    let mut trusted = deployment_certs();
+    trusted.extend(mozilla_roots().into_iter().take(3));
+    trusted.push(("Mixed Case".to_string(), other.der.clone()));
+    for format in FORMATS {
+        let ks = key_store(format, "WSO2Carbon", key.pkcs8_der(), &cert.der, KS_PASS).unwrap();
+        let want = key_entries("WSO2Carbon", key.pkcs8_der(), &cert.der, KS_PASS).unwrap();
+        assert_eq!(
+            decode(format, &ks, KS_PASS).unwrap(),
+            want,
+            "{format:?} keystore"
+        );
+        let moved = key_entries("WSO2Carbon", key.pkcs8_der(), &other.der, KS_PASS).unwrap();
+        assert_ne!(decode(format, &ks, KS_PASS).unwrap(), moved);
+        let ts = trust_store(format, &trusted, TS_PASS).unwrap();
+        let want = trust_entries(&trusted, TS_PASS).unwrap();
+        assert_eq!(
+            decode(format, &ts, TS_PASS).unwrap(),
+            want,
+            "{format:?} truststore"
+        );
+        assert_ne!(decode(format, &ts, TS_PASS).unwrap(), want[1..].to_vec());
+    }
+    let twice = [trusted[0].clone(), trusted[0].clone()];
+    assert!(matches!(
+        trust_entries(&twice, TS_PASS),
+        Err(StoreError::DuplicateAlias(_))
+    ));
 }
 
 #[test]
