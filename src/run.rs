@@ -96,7 +96,8 @@ fn build(
 ) -> Result<(), Error> {
     let started = Instant::now();
     let (loaded, p) = prepare(profile, err)?;
-    let renderer = render::Renderer::new(flags.templates.as_deref())?;
+    let planned = started.elapsed();
+    let templates = render::Templates::new(flags.templates.as_deref());
     let opts = bundle::Options {
         out_dir: &flags.out_dir,
         force: flags.force,
@@ -106,9 +107,9 @@ fn build(
         inputs: loaded.inputs.clone(),
     };
     if flags.check {
-        return check_bundle(&p, &renderer, &opts, out);
+        return check_bundle(&p, &templates, &opts, out);
     }
-    let built = bundle::build(&p, &renderer, &opts, &mut |line| {
+    let built = bundle::build(&p, &templates, &opts, &mut |line| {
         let _ = writeln!(err, "{line}");
     })?;
     if flags.verbose {
@@ -121,6 +122,14 @@ fn build(
             let (name, role) = (&n.name, n.role.as_str());
             let _ = writeln!(err, "  node {name} ({role}): {} files", files.count());
         }
+    }
+    if std::env::var_os("KMGEN_TIMINGS").is_some() {
+        let steps =
+            std::iter::once(("load, plan", planned)).chain(built.phases.steps.iter().copied());
+        let steps: Vec<String> = steps
+            .map(|(step, d)| format!("{step} {:.1}ms", d.as_secs_f64() * 1000.0))
+            .collect();
+        let _ = writeln!(err, "timings: {}", steps.join(", "));
     }
     let ms = started.elapsed().as_millis();
     let (path, nodes, files) = (built.path.display(), p.nodes.len(), built.files);
@@ -139,11 +148,11 @@ fn build(
 /// `build --check`: the stale files on stdout; `Err(Error::Stale)` (exit 1) when any.
 fn check_bundle(
     p: &plan::Plan,
-    renderer: &render::Renderer,
+    templates: &render::Templates,
     opts: &bundle::Options,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let stale = bundle::check(p, renderer, opts)?;
+    let stale = bundle::check(p, templates, opts)?;
     let target = opts.out_dir.join(&p.deployment.name);
     for s in &stale {
         writeln!(out, "{}", s.trim_end()).map_err(Error::Output)?;

@@ -12,27 +12,48 @@ use rcgen::{
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use time::{Duration, OffsetDateTime, UtcOffset};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-/// Generates the missing keys in parallel: RSA 4096 takes seconds each.
-pub(super) fn generate_keys(specs: &[&KeySpec]) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
+/// Generates the missing keys on one worker per core, the largest first (a key's prime
+/// search grows with its size), so the longest key is not left to run alone at the end.
+/// `meanwhile` runs on the calling thread while they do.
+pub(super) fn generate_keys(
+    specs: &[&KeySpec],
+    meanwhile: &mut dyn FnMut(),
+) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
+    let mut order: Vec<usize> = (0..specs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(specs[i].bits));
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<Result<KeyMaterial, String>>>> =
+        Mutex::new(specs.iter().map(|_| None).collect());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|scope| {
-        let handles: Vec<_> = specs
-            .iter()
-            .map(|spec| scope.spawn(move || (spec.id.clone(), generate_key(spec))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                let (id, result) = h.join().expect("key generation thread panicked");
-                result
-                    .map(|k| (id.clone(), k))
-                    .map_err(|reason| PkiError::KeyGeneration { id, reason })
-            })
-            .collect()
-    })
+        for _ in 0..cores.min(specs.len()) {
+            scope.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let key = generate_key(specs[i]);
+                    done.lock().expect("no worker panics holding it")[i] = Some(key);
+                }
+            });
+        }
+        meanwhile();
+    });
+    let done = done.into_inner().expect("every worker has finished");
+    specs
+        .iter()
+        .zip(done)
+        .map(|(spec, key)| {
+            let id = spec.id.clone();
+            match key.expect("every key was generated") {
+                Ok(k) => Ok((id, k)),
+                Err(reason) => Err(PkiError::KeyGeneration { id, reason }),
+            }
+        })
+        .collect()
 }
 
 fn generate_key(spec: &KeySpec) -> Result<KeyMaterial, String> {

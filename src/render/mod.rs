@@ -13,7 +13,7 @@ use tera::{Context, Template, Tera};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RenderError {
     #[error("template `{name}` does not exist (embedded templates: {available})")]
     Missing { name: String, available: String },
@@ -27,6 +27,31 @@ pub enum RenderError {
 /// embedded template of the same name.
 pub struct Renderer {
     tera: Tera,
+}
+
+/// The template set, parsed when first asked for: a build asks while its keys are being
+/// generated, so the parse takes no time of its own.
+pub struct Templates<'a> {
+    dir: Option<&'a Path>,
+    parsed: std::cell::OnceCell<Result<Renderer, RenderError>>,
+}
+
+impl<'a> Templates<'a> {
+    /// The embedded templates, with those of `override_dir` (when given) in their place.
+    pub fn new(override_dir: Option<&'a Path>) -> Self {
+        Templates {
+            dir: override_dir,
+            parsed: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The parsed set (parsed now when not yet).
+    pub fn get(&self) -> Result<&Renderer, RenderError> {
+        match self.parsed.get_or_init(|| Renderer::new(self.dir)) {
+            Ok(renderer) => Ok(renderer),
+            Err(e) => Err(e.clone()),
+        }
+    }
 }
 
 impl Renderer {
