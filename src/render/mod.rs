@@ -105,22 +105,42 @@ impl Renderer {
         name: &str,
         view: &impl serde::Serialize,
     ) -> Result<String, RenderError> {
-        if !self.tera.get_template_names().any(|n| n == name) {
-            let mut names: Vec<_> = self.tera.get_template_names().collect();
-            names.sort();
-            return Err(RenderError::Missing {
-                name: name.to_string(),
-                available: names.join(", "),
-            });
-        }
-        let mut ctx = Context::new();
-        ctx.insert("ctx", view);
+        self.exists(name)?;
+        self.render_prepared(name, &Prepared::new(view))
+    }
+
+    /// Renders `name` with a view serialized beforehand (`Prepared`).
+    pub fn render_prepared(&self, name: &str, view: &Prepared) -> Result<String, RenderError> {
+        self.exists(name)?;
         self.tera
-            .render(name, &ctx)
+            .render(name, &view.0)
             .map_err(|e| RenderError::Render {
                 name: name.to_string(),
                 detail: chain(&e),
             })
+    }
+
+    fn exists(&self, name: &str) -> Result<(), RenderError> {
+        if self.tera.templates.contains_key(name) {
+            return Ok(());
+        }
+        let mut names: Vec<_> = self.tera.get_template_names().collect();
+        names.sort();
+        Err(RenderError::Missing {
+            name: name.to_string(),
+            available: names.join(", "),
+        })
+    }
+}
+
+/// A view serialized once as `ctx`, for the several templates that render it (a node's files).
+pub struct Prepared(Context);
+
+impl Prepared {
+    pub fn new(view: &impl serde::Serialize) -> Self {
+        let mut ctx = Context::new();
+        ctx.insert("ctx", view);
+        Prepared(ctx)
     }
 }
 
