@@ -98,6 +98,32 @@ fn build(
     let (loaded, p) = prepare(profile, err)?;
     let planned = started.elapsed();
     let templates = render::Templates::new(flags.templates.as_deref());
+    std::thread::scope(|s| {
+        // The templates are parsed on a thread of their own while the bundle is locked and
+        // the keys read or generated (`Templates::get` waits for it).
+        s.spawn(|| {
+            let _ = templates.get();
+        });
+        let clock = Clock { started, planned };
+        build_with(&loaded, &p, clock, flags, &templates, out, err)
+    })
+}
+
+/// When a build started, and how long loading and planning the profile took.
+struct Clock {
+    started: Instant,
+    planned: std::time::Duration,
+}
+
+fn build_with(
+    loaded: &Loaded,
+    p: &plan::Plan,
+    Clock { started, planned }: Clock,
+    flags: &BuildFlags,
+    templates: &render::Templates,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let opts = bundle::Options {
         out_dir: &flags.out_dir,
         force: flags.force,
@@ -107,9 +133,9 @@ fn build(
         inputs: loaded.inputs.clone(),
     };
     if flags.check {
-        return check_bundle(&p, &templates, &opts, out);
+        return check_bundle(p, templates, &opts, out);
     }
-    let built = bundle::build(&p, &templates, &opts, &mut |line| {
+    let built = bundle::build(p, templates, &opts, &mut |line| {
         let _ = writeln!(err, "{line}");
     })?;
     if flags.verbose {

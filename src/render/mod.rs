@@ -29,11 +29,12 @@ pub struct Renderer {
     tera: Tera,
 }
 
-/// The template set, parsed when first asked for: a build asks while its keys are being
-/// generated, so the parse takes no time of its own.
+/// The template set, parsed once, when first asked for: a build asks on a thread of its own
+/// from its start, so the parse overlaps loading, locking and the keys. Asking while the
+/// parse runs waits for it.
 pub struct Templates<'a> {
     dir: Option<&'a Path>,
-    parsed: std::cell::OnceCell<Result<Renderer, RenderError>>,
+    parsed: std::sync::OnceLock<Result<Renderer, RenderError>>,
 }
 
 impl<'a> Templates<'a> {
@@ -41,7 +42,7 @@ impl<'a> Templates<'a> {
     pub fn new(override_dir: Option<&'a Path>) -> Self {
         Templates {
             dir: override_dir,
-            parsed: std::cell::OnceCell::new(),
+            parsed: std::sync::OnceLock::new(),
         }
     }
 
