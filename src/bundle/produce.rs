@@ -1,12 +1,12 @@
 //! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
 use crate::error::Error;
 use crate::keystore::{self, StoreFormat};
+use crate::model::parallel;
 use crate::pki::Pki;
 use crate::plan::{nginx_view, Output, Plan, Source};
 use crate::render::{databases, h2, readme, sync, Prepared, Renderer};
 use std::fs;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Everything the outputs are made from, beyond the plan.
 pub struct Inputs<'a> {
@@ -39,53 +39,40 @@ pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Er
     Ok(out)
 }
 
-/// The bytes of every output but the truststores, in order. Workers take runs of
-/// consecutive outputs of one node, so a node's view is serialized once for all its files.
+/// The bytes of every output but the truststores, in order, on one worker per core. A
+/// worker takes a run of consecutive outputs of one node, so the node's view is serialized
+/// once for all its files.
 fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
-    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-    for (i, o) in outputs.iter().enumerate() {
-        match runs.last_mut() {
-            Some(run) if outputs[run.start].node == o.node => run.end = i + 1,
-            _ => runs.push(i..i + 1),
+    let mut runs: Vec<&[&Output]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=outputs.len() {
+        if i == outputs.len() || outputs[i].node != outputs[start].node {
+            runs.push(&outputs[start..i]);
+            start = i;
         }
     }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
+    let made = parallel::map(&runs, |run| {
         let mut view: Option<(usize, Prepared)> = None;
-        while let Some(run) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
-            for i in run.clone() {
-                let o = outputs[i];
-                let bytes = match &o.source {
-                    Source::Truststore { .. } => continue,
-                    Source::Keystore { node } => keystore(inputs, o, *node),
-                    Source::NodeConfig { node, template } => {
-                        if view.as_ref().map(|(n, _)| *n) != Some(*node) {
-                            let n = &inputs.plan.nodes[*node];
-                            view = Some((*node, Prepared::new(&n.view)));
-                        }
-                        let (_, prepared) = view.as_ref().expect("prepared above");
-                        let rendered = inputs.renderer.render_prepared(template.name(), prepared);
-                        rendered.map(String::into_bytes).map_err(Error::from)
+        let mut done = Vec::with_capacity(run.len());
+        for o in run.iter() {
+            done.push(match &o.source {
+                Source::Truststore { .. } => continue,
+                Source::Keystore { node } => keystore(inputs, o, *node),
+                Source::NodeConfig { node, template } => {
+                    if view.as_ref().map(|(n, _)| *n) != Some(*node) {
+                        let n = &inputs.plan.nodes[*node];
+                        view = Some((*node, Prepared::new(&n.view)));
                     }
-                    source => bytes(inputs, source),
-                };
-                done.push((i, bytes));
-            }
-        }
-        done
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut done = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..cores.min(runs.len())).map(|_| s.spawn(work)).collect();
-        let mut done = work();
-        for h in helpers {
-            done.extend(h.join().expect("output worker panicked"));
+                    let (_, prepared) = view.as_ref().expect("prepared above");
+                    let rendered = inputs.renderer.render_prepared(template.name(), prepared);
+                    rendered.map(String::into_bytes).map_err(Error::from)
+                }
+                source => bytes(inputs, source),
+            });
         }
         done
     });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, bytes)| bytes).collect()
+    made.into_iter().flatten().collect()
 }
 
 fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {

@@ -4,6 +4,7 @@ use super::error::PkiError;
 use super::material::{IssuedCert, KeyMaterial};
 use super::specs::rsa_size;
 use super::x509::{cert_sans, san_key};
+use crate::model::parallel;
 use crate::plan::{CertSpec, KeySpec};
 use rcgen::{
     CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -12,8 +13,6 @@ use rcgen::{
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use time::{Duration, OffsetDateTime, UtcOffset};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
@@ -27,31 +26,18 @@ pub(super) fn generate_keys(
 ) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
     let mut order: Vec<usize> = (0..specs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(specs[i].bits));
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<Result<KeyMaterial, String>>>> =
-        Mutex::new(specs.iter().map(|_| None).collect());
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::thread::scope(|scope| {
-        for _ in 0..cores.min(specs.len()) {
-            scope.spawn(|| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let key = generate_key(specs[i]);
-                    done.lock().expect("no worker panics holding it")[i] = Some(key);
-                }
-            });
-        }
+    let keys = std::thread::scope(|s| {
+        let keys = s.spawn(|| parallel::map_in_order(specs, &order, |spec| generate_key(spec)));
         meanwhile();
+        keys.join().expect("key generation panicked")
     });
-    let done = done.into_inner().expect("every worker has finished");
     specs
         .iter()
-        .zip(done)
+        .zip(keys)
         .map(|(spec, key)| {
             let id = spec.id.clone();
-            match key.expect("every key was generated") {
-                Ok(k) => Ok((id, k)),
-                Err(reason) => Err(PkiError::KeyGeneration { id, reason }),
-            }
+            key.map(|k| (id.clone(), k))
+                .map_err(|reason| PkiError::KeyGeneration { id, reason })
         })
         .collect()
 }

@@ -20,6 +20,7 @@ pub use report::{CertAction, KeyAction, PkiReport};
 pub use store::write_dir;
 pub(crate) use x509::{ip_from_bytes, modulus_bits};
 
+use crate::model::parallel;
 use error::io_err;
 use issue::{generate_keys, issue, reusable};
 use specs::check_specs;
@@ -63,9 +64,12 @@ pub fn load_or_create_while(
     let mut pki = Pki::default();
     let to_generate = reuse_keys(dir, keys, certs, allow_rotate, &mut pki, &mut report)?;
     pki.keys.extend(generate_keys(&to_generate, meanwhile)?);
-    for spec in certs {
-        let key = &pki.keys[&spec.key_id];
-        let (cert, action) = certificate(dir, spec, key, now)?;
+    // Each certificate is signed by its own key: they are issued side by side.
+    let issued = parallel::map(certs, |spec| {
+        certificate(dir, spec, &pki.keys[&spec.key_id], now)
+    });
+    for (spec, issued) in certs.iter().zip(issued) {
+        let (cert, action) = issued?;
         report.certs.push((spec.id.clone(), action));
         pki.certs.insert(spec.id.clone(), cert);
     }

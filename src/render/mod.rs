@@ -5,10 +5,10 @@ pub mod readme;
 pub mod report;
 pub mod sync;
 
+use crate::model::parallel;
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tera::{Context, Template, Tera};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
@@ -149,33 +149,19 @@ impl Prepared {
 /// largest part of a rebuild): the largest templates are dealt out first, one at a time.
 /// The results come back sorted by name, so the error reported is the same whichever thread met it.
 fn parse_all(all: &BTreeMap<String, String>) -> Vec<(String, Result<Template, RenderError>)> {
-    let mut jobs: Vec<(&String, &String)> = all.iter().collect();
-    jobs.sort_by_key(|(name, body)| (std::cmp::Reverse(body.len()), name.as_str()));
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parse = || {
-        let mut parsed = Vec::new();
-        while let Some((name, body)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let template = Template::new(name, None, body).map_err(|e| RenderError::Render {
-                name: name.to_string(),
-                detail: chain(&e),
-            });
-            parsed.push(((*name).clone(), template));
-        }
-        parsed
-    };
-    let mut results: Vec<(String, Result<Template, RenderError>)> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers.min(jobs.len()))
-            .map(|_| s.spawn(parse))
-            .collect();
-        let mut results = parse();
-        for h in helpers {
-            results.extend(h.join().expect("template parser thread panicked"));
-        }
-        results
+    let jobs: Vec<(&String, &String)> = all.iter().collect();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].1.len()));
+    let parsed = parallel::map_in_order(&jobs, &order, |(name, body)| {
+        Template::new(name, None, body).map_err(|e| RenderError::Render {
+            name: name.to_string(),
+            detail: chain(&e),
+        })
     });
-    results.sort_by(|a, b| a.0.cmp(&b.0));
-    results
+    jobs.iter()
+        .map(|(name, _)| (*name).clone())
+        .zip(parsed)
+        .collect()
 }
 
 fn read_dir_templates(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
