@@ -2,13 +2,11 @@
 //! an existing certificate still fits its spec.
 use super::error::PkiError;
 use super::material::{IssuedCert, KeyMaterial};
-use super::specs::rsa_size;
 use super::x509::{cert_sans, san_key};
-use crate::model::parallel;
-use crate::plan::{CertSpec, KeySpec};
+use crate::plan::CertSpec;
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber, PKCS_RSA_SHA256,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose,
+    SanType, SerialNumber,
 };
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -16,37 +14,6 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime, UtcOffset};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
-
-/// Generates the missing keys on one worker per core, the largest first (a key's prime
-/// search grows with its size), so the longest key is not left to run alone at the end.
-/// `meanwhile` runs on the calling thread while they do.
-pub(super) fn generate_keys(
-    specs: &[&KeySpec],
-    meanwhile: &mut dyn FnMut(),
-) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
-    let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(specs[i].bits));
-    let keys = std::thread::scope(|s| {
-        let keys = s.spawn(|| parallel::map_in_order(specs, &order, |spec| generate_key(spec)));
-        meanwhile();
-        keys.join().expect("key generation panicked")
-    });
-    specs
-        .iter()
-        .zip(keys)
-        .map(|(spec, key)| {
-            let id = spec.id.clone();
-            key.map(|k| (id.clone(), k))
-                .map_err(|reason| PkiError::KeyGeneration { id, reason })
-        })
-        .collect()
-}
-
-fn generate_key(spec: &KeySpec) -> Result<KeyMaterial, String> {
-    let size = rsa_size(spec.bits).ok_or("unsupported key size")?;
-    let key_pair = KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, size).map_err(|e| e.to_string())?;
-    KeyMaterial::from_key_pair(key_pair)
-}
 
 fn not_before(now: OffsetDateTime) -> OffsetDateTime {
     let utc = now.to_offset(UtcOffset::UTC) - Duration::days(1);

@@ -7,6 +7,7 @@
 mod error;
 mod guard;
 mod issue;
+mod keygen;
 mod material;
 mod report;
 mod specs;
@@ -22,7 +23,8 @@ pub(crate) use x509::{ip_from_bytes, modulus_bits};
 
 use crate::model::parallel;
 use error::io_err;
-use issue::{generate_keys, issue, reusable};
+use issue::{issue, reusable};
+use keygen::generate_keys;
 use specs::check_specs;
 use std::fs;
 use std::io;
