@@ -2,9 +2,12 @@
 //!
 //! A key's time is a random prime search. Workers take the keys largest first; a worker
 //! that finds none left joins the search for a key still being generated, and the first
-//! pair found is kept. Each search tries fresh random candidates, so the kept pair is as
-//! random as any other; the search that lost is left to end on its own (its thread is
-//! detached and its pair dropped), so no build waits for the slowest search of its last key.
+//! pair found is kept. Each search tries fresh random candidates (aws-lc's
+//! `generate_prime` draws a new `BN_rand` on every try:
+//! `aws-lc-sys@0.47.0:aws-lc/crypto/fipsmodule/rsa/rsa_impl.c`), so how long a search
+//! took says nothing of the pair it found: the kept pair is as random as any other. The
+//! search that lost is left to end on its own (its thread is detached and its pair
+//! dropped), so no build waits for the slowest search of its last key.
 use super::error::PkiError;
 use super::material::KeyMaterial;
 use super::specs::rsa_size;
