@@ -138,17 +138,13 @@ fn compute(
     target: &Path,
     phases: &mut Phases,
 ) -> Result<Computed, Error> {
-    // The templates are parsed while the keys are generated.
-    let mut parse = || {
-        let _ = templates.get();
-    };
+    // The templates parse on their own thread meanwhile (see `run::build`).
     let (keys, certs) = (&plan.keys, &plan.certs);
-    let (pki, report) =
-        pki::load_or_create_while(key_dir, keys, certs, opts.now, opts.rotate_keys, &mut parse)?;
-    phases.mark("keys (templates parsed meanwhile)");
+    let (pki, report) = pki::load_or_create(key_dir, keys, certs, opts.now, opts.rotate_keys)?;
+    phases.mark("keys");
     let inputs = produce::Inputs {
         plan,
-        renderer: templates.get()?,
+        templates,
         pki: &pki,
         previous: target,
     };

@@ -4,14 +4,16 @@ use crate::keystore::{self, StoreFormat};
 use crate::model::parallel;
 use crate::pki::Pki;
 use crate::plan::{nginx_view, Output, Plan, Source};
-use crate::render::{databases, h2, readme, sync, Prepared, Renderer};
+use crate::render::{databases, h2, readme, sync, Prepared, Templates};
 use std::fs;
 use std::path::Path;
 
 /// Everything the outputs are made from, beyond the plan.
 pub struct Inputs<'a> {
     pub plan: &'a Plan,
-    pub renderer: &'a Renderer,
+    /// Parsed on a thread of their own: the stores are made while it runs, and the first
+    /// output that needs a template waits for it.
+    pub templates: &'a Templates<'a>,
     pub pki: &'a Pki,
     /// The bundle as it is on disk now (its stores are kept when their entries are equal).
     pub previous: &'a Path,
@@ -20,18 +22,26 @@ pub struct Inputs<'a> {
 /// Produces the bytes of every output but the manifest and the marker, in plan order.
 /// The truststores are made here; everything else on one worker per core (`made`).
 pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Error> {
-    let mut truststores = Truststores::new(inputs)?;
     let outputs: Vec<&Output> = inputs
         .plan
         .outputs
         .iter()
         .filter(|o| !matches!(o.source, Source::Manifest | Source::Marker))
         .collect();
+    // The truststores need no template: made first, while the templates may still parse.
+    let mut truststores = Truststores::new(inputs)?;
+    let mut trusted = Vec::new();
+    for o in &outputs {
+        if let Source::Truststore { .. } = o.source {
+            trusted.push(truststores.bytes(o));
+        }
+    }
+    let mut trusted = trusted.into_iter();
     let mut made = made(inputs, &outputs).into_iter();
     let mut out = Vec::with_capacity(outputs.len());
     for o in outputs {
         let bytes = match o.source {
-            Source::Truststore { .. } => truststores.bytes(o)?,
+            Source::Truststore { .. } => trusted.next().expect("one per truststore")?,
             _ => made.next().expect("one result per output")?,
         };
         out.push((o, bytes));
@@ -64,8 +74,12 @@ fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
                         view = Some((*node, Prepared::new(&n.view)));
                     }
                     let (_, prepared) = view.as_ref().expect("prepared above");
-                    let rendered = inputs.renderer.render_prepared(template.name(), prepared);
-                    rendered.map(String::into_bytes).map_err(Error::from)
+                    inputs
+                        .templates
+                        .get()
+                        .and_then(|r| r.render_prepared(template.name(), prepared))
+                        .map(String::into_bytes)
+                        .map_err(Error::from)
                 }
                 source => bytes(inputs, source),
             });
@@ -78,7 +92,7 @@ fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
 fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
     let Inputs {
         plan,
-        renderer,
+        templates,
         pki,
         ..
     } = inputs;
@@ -95,14 +109,17 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
     Ok(match source {
         Source::NodeConfig { node, template } => {
             let n = &plan.nodes[*node];
-            renderer.render(template.name(), &n.view)?.into_bytes()
+            templates
+                .get()?
+                .render(template.name(), &n.view)?
+                .into_bytes()
         }
         Source::Key { id } => key_pem(id),
         Source::Certificate { id } => pem(id),
         Source::NginxConfig { lb: i } => {
             let view = nginx_view(d, lb(*i));
             let name = crate::plan::TemplateId::Nginx.name();
-            renderer.render_ctx(name, &view)?.into_bytes()
+            templates.get()?.render_ctx(name, &view)?.into_bytes()
         }
         Source::LoadBalancerCertificate { lb: i } => pem(lb(*i).id.as_str()),
         Source::LoadBalancerKey { lb: i } => key_pem(lb(*i).id.as_str()),
@@ -119,13 +136,13 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             .expect("planned only for a database server")
             .1
             .into_bytes(),
-        Source::H2ServerScript => h2::script(plan, renderer)?.into_bytes(),
+        Source::H2ServerScript => h2::script(plan, templates.get()?)?.into_bytes(),
         Source::Sync {
             group,
             node,
             template,
-        } => sync::render(plan, renderer, *group, *node, *template)?.into_bytes(),
-        Source::Readme => readme::render(plan, renderer)?.into_bytes(),
+        } => sync::render(plan, templates.get()?, *group, *node, *template)?.into_bytes(),
+        Source::Readme => readme::render(plan, templates.get()?)?.into_bytes(),
         Source::Keystore { .. }
         | Source::Truststore { .. }
         | Source::Manifest

@@ -42,12 +42,8 @@ impl Board {
     }
 }
 
-/// Generates the keys of `specs` on one worker per core while `meanwhile` runs on the
-/// calling thread; the pairs in the order of `specs`.
-pub(super) fn generate_keys(
-    specs: &[&KeySpec],
-    meanwhile: &mut dyn FnMut(),
-) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
+/// Generates the keys of `specs` on one worker per core; the pairs in the order of `specs`.
+pub(super) fn generate_keys(specs: &[&KeySpec]) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
     let bits: Vec<u32> = specs.iter().map(|s| s.bits).collect();
     let mut waiting: Vec<usize> = (0..specs.len()).collect();
     waiting.sort_by_key(|&i| std::cmp::Reverse(bits[i]));
@@ -64,7 +60,6 @@ pub(super) fn generate_keys(
         std::thread::spawn(move || work(&board, &tx));
     }
     drop(tx);
-    meanwhile();
     let mut keys: Vec<Option<Result<KeyMaterial, String>>> = specs.iter().map(|_| None).collect();
     for _ in 0..specs.len() {
         let (i, key) = rx

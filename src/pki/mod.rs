@@ -47,25 +47,11 @@ pub fn load_or_create(
     now: OffsetDateTime,
     allow_rotate: bool,
 ) -> Result<(Pki, PkiReport), PkiError> {
-    load_or_create_while(dir, keys, certs, now, allow_rotate, &mut || {})
-}
-
-/// `load_or_create`, running `meanwhile` on the calling thread while the missing keys are
-/// generated on the others (or at once when none is missing): a build parses its
-/// templates there instead of before or after the key generation.
-pub fn load_or_create_while(
-    dir: &Path,
-    keys: &[KeySpec],
-    certs: &[CertSpec],
-    now: OffsetDateTime,
-    allow_rotate: bool,
-    meanwhile: &mut dyn FnMut(),
-) -> Result<(Pki, PkiReport), PkiError> {
     check_specs(keys, certs)?;
     let mut report = PkiReport::default();
     let mut pki = Pki::default();
     let to_generate = reuse_keys(dir, keys, certs, allow_rotate, &mut pki, &mut report)?;
-    pki.keys.extend(generate_keys(&to_generate, meanwhile)?);
+    pki.keys.extend(generate_keys(&to_generate)?);
     // Each certificate is signed by its own key: they are issued side by side.
     let issued = parallel::map(certs, |spec| {
         certificate(dir, spec, &pki.keys[&spec.key_id], now)
