@@ -39,7 +39,7 @@ quiet_ms() { # the command's wall time in ms, output discarded
   echo $(( (end - start) / 1000000 ))
 }
 mean() { awk '{ s += $1 } END { printf "%.1f", s / NR }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3g", a / b }'; }
 
 declare -A cold_mean
 for profile in profiles/hybrid-active-active.toml profiles/distributed-ha.toml; do
