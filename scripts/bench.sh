@@ -1,30 +1,102 @@
 #!/usr/bin/env bash
 # Build-time benchmark: cold builds (every key generated) and warm builds (keys reused from
-# the previous bundle's pki/) of the example profiles, with peak memory when GNU time exists.
-# Usage: scripts/bench.sh [runs]   (default 3 runs each)
+# the previous bundle's pki/) of the example profiles, with peak memory when GNU time exists;
+# then the three speed goals, as plain numbers and ratios (no pass/fail):
+#   1. a cold build against its key-generation bound, max(sum / cores, longest key), from
+#      `examples/keygen_bound.rs`, and against the same PKI work done with keytool
+#      (scripts/keytool-pki.sh, run once per profile);
+#   2. an unchanged rebuild of distributed-ha;
+#   3. build time per node of distributed profiles of 50, 100, 200 and 400 nodes.
+# Usage: scripts/bench.sh [runs] (default 3 runs each; SKIP_KEYTOOL=1 leaves keytool out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
 cargo build --release --quiet
+cargo build --release --quiet --example keygen_bound
 bin=target/release/kmgen
+bound_bin=target/release/examples/keygen_bound
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-measure() { # label, then the command
+now_ns() { date +%s%N; }
+measure() { # label, then the command; prints the line, sets $ms
   local label="$1"; shift
   local start end rss=""
-  start=$(date +%s%N)
+  start=$(now_ns)
   if [ -x /usr/bin/time ]; then
     rss=$(/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1)
   else
     "$@" >/dev/null 2>&1
   fi
-  end=$(date +%s%N)
-  printf '%-45s %7d ms %s\n' "$label" $(( (end - start) / 1000000 )) "${rss:+ peak RSS ${rss} KiB}"
+  end=$(now_ns)
+  ms=$(( (end - start) / 1000000 ))
+  printf '%-45s %7d ms %s\n' "$label" "$ms" "${rss:+ peak RSS ${rss} KiB}"
 }
+quiet_ms() { # the command's wall time in ms, output discarded
+  local start end
+  start=$(now_ns)
+  "$@" >/dev/null 2>&1
+  end=$(now_ns)
+  echo $(( (end - start) / 1000000 ))
+}
+mean() { awk '{ s += $1 } END { printf "%.1f", s / NR }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3g", a / b }'; }
+
+declare -A cold_mean
 for profile in profiles/hybrid-active-active.toml profiles/distributed-ha.toml; do
+  name=$(basename "$profile" .toml)
+  : >"$out/cold-$name"
   for i in $(seq "$runs"); do
-    rm -rf "$out"/*
-    measure "$(basename "$profile") cold #$i" "$bin" build "$profile" -o "$out"
-    measure "$(basename "$profile") keys reused #$i" "$bin" build "$profile" -o "$out"
+    rm -rf "${out:?}"/bundle
+    measure "$name.toml cold #$i" "$bin" build "$profile" -o "$out/bundle"
+    echo "$ms" >>"$out/cold-$name"
+    measure "$name.toml keys reused #$i" "$bin" build "$profile" -o "$out/bundle"
   done
+  cold_mean[$name]=$(mean <"$out/cold-$name")
+done
+
+echo
+echo "Goal 1: cold build <= 1.25 x key-generation bound; keytool script for the same PKI work"
+for profile in profiles/hybrid-active-active.toml profiles/distributed-ha.toml; do
+  name=$(basename "$profile" .toml)
+  line=$("$bound_bin" "$profile" "$runs")
+  bound=${line##*bound_ms }
+  bound=${bound%% *}
+  echo "$name: $line"
+  echo "$name: cold build mean ${cold_mean[$name]} ms = $(ratio "${cold_mean[$name]}" "$bound") x bound"
+  if [ -z "${SKIP_KEYTOOL:-}" ]; then
+    "$bound_bin" "$profile" --work >"$out/work-$name"
+    rm -rf "${out:?}"/keytool
+    keytool_ms=$(quiet_ms scripts/keytool-pki.sh "$out/work-$name" "$out/keytool")
+    echo "$name: keytool script $keytool_ms ms; kmgen/keytool $(ratio "${cold_mean[$name]}" "$keytool_ms") (keytool $(ratio "$keytool_ms" "${cold_mean[$name]}") x slower)"
+  fi
+done
+
+echo
+echo "Goal 2: unchanged rebuild of distributed-ha <= 20 ms"
+rm -rf "${out:?}"/bundle
+"$bin" build profiles/distributed-ha.toml -o "$out/bundle" >/dev/null
+: >"$out/warm"
+for _ in $(seq $((runs * 5))); do
+  quiet_ms "$bin" build profiles/distributed-ha.toml -o "$out/bundle" >>"$out/warm"
+done
+echo "distributed-ha unchanged rebuild: mean $(mean <"$out/warm") ms, min $(sort -n "$out/warm" | head -1) ms over $((runs * 5)) runs"
+
+echo
+echo "Goal 3: build time linear in nodes (distributed-ha plus gateway workers; self-signed:"
+echo "every node's truststore holds every node's certificate, so its bytes grow with nodes^2)"
+mkdir -p "$out/scale"
+cp -r profiles/secrets "$out/scale/"
+printf '%6s %10s %12s %12s %14s %14s\n' nodes cold_ms cold_ms/node rebuild_ms rebuild_ms/node bundle_MB
+for nodes in 50 100 200 400; do
+  profile="$out/scale/n$nodes.toml"
+  cp profiles/distributed-ha.toml "$profile"
+  for k in $(seq 3 $((nodes - 8))); do
+    printf '\n[[node]]\nname = "gw-worker-%d"\nrole = "gateway-worker"\nhost = "gw%d.acme.example"\n' "$k" "$k" >>"$profile"
+  done
+  rm -rf "${out:?}"/bundle
+  cold=$(quiet_ms "$bin" build "$profile" -o "$out/bundle")
+  rebuild=$(quiet_ms "$bin" build "$profile" -o "$out/bundle")
+  mb=$(du -sm "$out/bundle" | cut -f1)
+  printf '%6d %10d %12s %12d %14s %14d\n' "$nodes" "$cold" "$(ratio "$cold" "$nodes")" \
+    "$rebuild" "$(ratio "$rebuild" "$nodes")" "$mb"
 done

@@ -139,7 +139,34 @@ fn build(
     let started = Instant::now();
     let (loaded, p) = prepare(profile, err)?;
     let p = if flags.archive { p.with_archives() } else { p };
-    let renderer = render::Renderer::new(flags.templates.as_deref())?;
+    let planned = started.elapsed();
+    let templates = render::Templates::new(flags.templates.as_deref());
+    std::thread::scope(|s| {
+        // The templates are parsed on a thread of their own while the bundle is locked and
+        // the keys read or generated (`Templates::get` waits for it).
+        s.spawn(|| {
+            let _ = templates.get();
+        });
+        let clock = Clock { started, planned };
+        build_with(&loaded, &p, clock, flags, &templates, out, err)
+    })
+}
+
+/// When a build started, and how long loading and planning the profile took.
+struct Clock {
+    started: Instant,
+    planned: std::time::Duration,
+}
+
+fn build_with(
+    loaded: &Loaded,
+    p: &plan::Plan,
+    Clock { started, planned }: Clock,
+    flags: &BuildFlags,
+    templates: &render::Templates,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let opts = bundle::Options {
         out_dir: &flags.out_dir,
         force: flags.force,
@@ -152,9 +179,9 @@ fn build(
         inputs: loaded.inputs.clone(),
     };
     if flags.check {
-        return check_bundle(&p, &renderer, &opts, out);
+        return check_bundle(p, templates, &opts, out);
     }
-    let built = bundle::build(&p, &renderer, &opts, &mut |line| {
+    let built = bundle::build(p, templates, &opts, &mut |line| {
         let _ = writeln!(err, "{line}");
     })?;
     if flags.verbose {
@@ -167,6 +194,14 @@ fn build(
             let (name, role) = (&n.name, n.role.as_str());
             let _ = writeln!(err, "  node {name} ({role}): {} files", files.count());
         }
+    }
+    if std::env::var_os("KMGEN_TIMINGS").is_some() {
+        let steps =
+            std::iter::once(("load, plan", planned)).chain(built.phases.steps.iter().copied());
+        let steps: Vec<String> = steps
+            .map(|(step, d)| format!("{step} {:.1}ms", d.as_secs_f64() * 1000.0))
+            .collect();
+        let _ = writeln!(err, "timings: {}", steps.join(", "));
     }
     let ms = started.elapsed().as_millis();
     let (path, nodes, files) = (built.path.display(), p.nodes.len(), built.files);
@@ -185,11 +220,11 @@ fn build(
 /// `build --check`: the stale files on stdout; `Err(Error::Stale)` (exit 1) when any.
 fn check_bundle(
     p: &plan::Plan,
-    renderer: &render::Renderer,
+    templates: &render::Templates,
     opts: &bundle::Options,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let stale = bundle::check(p, renderer, opts)?;
+    let stale = bundle::check(p, templates, opts)?;
     let target = opts.out_dir.join(&p.deployment.name);
     for s in &stale {
         writeln!(out, "{}", s.trim_end()).map_err(Error::Output)?;
@@ -227,7 +262,7 @@ fn diff(
             nodes: p.nodes.iter().map(|n| n.name.to_string()).collect(),
         });
     };
-    let renderer = render::Renderer::new(flags.templates.as_deref())?;
+    let templates = render::Templates::new(flags.templates.as_deref());
     let opts = bundle::Options {
         out_dir: &flags.out_dir,
         force: false,
@@ -237,7 +272,7 @@ fn diff(
         profile_digest: loaded.digest(),
         inputs: loaded.inputs.clone(),
     };
-    let d = bundle::node_diff(&p, &renderer, &opts, node, &flags.against)?;
+    let d = bundle::node_diff(&p, &templates, &opts, node, &flags.against)?;
     if !d.reused_keys {
         let bundle = flags.out_dir.join(&p.deployment.name);
         let _ = writeln!(

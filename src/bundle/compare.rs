@@ -4,6 +4,7 @@
 use super::diff;
 use crate::error::Error;
 use crate::keystore;
+use crate::model::parallel;
 use crate::plan::{FileKind, Output, Plan};
 use std::collections::BTreeSet;
 use std::fs;
@@ -25,26 +26,35 @@ pub fn compare(
     files: &[(Output, Vec<u8>)],
     target: &Path,
 ) -> Result<Comparison, Error> {
-    let mut out = Vec::new();
-    let mut same = BTreeSet::new();
-    let mut planned = BTreeSet::new();
-    for (o, bytes) in files {
-        planned.insert(o.path.clone());
+    // Reading and comparing ~3 MB in 200 files (hundreds of MB at 400 nodes) is spread
+    // over the cores; the results keep the order of `files`.
+    let found = parallel::map(files, |(o, bytes)| {
         let path = target.join(&o.path);
         let Ok(old) = fs::read(&path) else {
-            out.push(format!("missing: {}", o.path));
-            continue;
+            return Some(format!("missing: {}", o.path));
         };
         let mode = fs::metadata(&path)
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0);
         let want = o.mode();
         if &old != bytes {
-            out.push(describe(plan, o, &old, bytes));
+            Some(describe(plan, o, &old, bytes))
         } else if mode != want {
-            out.push(format!("{}: mode {mode:o}, should be {want:o}", o.path));
+            Some(format!("{}: mode {mode:o}, should be {want:o}", o.path))
         } else {
-            same.insert(o.path.clone());
+            None
+        }
+    });
+    let mut out = Vec::new();
+    let mut same = BTreeSet::new();
+    let mut planned = BTreeSet::new();
+    for ((o, _), stale) in files.iter().zip(found) {
+        planned.insert(o.path.clone());
+        match stale {
+            Some(line) => out.push(line),
+            None => {
+                same.insert(o.path.clone());
+            }
         }
     }
     let mut on_disk = Vec::new();

@@ -26,8 +26,13 @@ struct ManifestEntry<'a> {
     private: bool,
 }
 
+/// Files this large are looked up among those already hashed (a comparison costs far less
+/// than a SHA-256); the many small files are hashed directly.
+const SHARED_SIZE: usize = 16 * 1024;
+
 /// The manifest of `files` (every output before it, in plan order).
 pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) -> Vec<u8> {
+    let mut digests = digests(files).into_iter();
     let m = Manifest {
         tool: "kmgen",
         version: env!("CARGO_PKG_VERSION"),
@@ -36,9 +41,9 @@ pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) 
         profile_sha256: profile_digest,
         files: files
             .iter()
-            .map(|(o, bytes)| ManifestEntry {
+            .map(|(o, _)| ManifestEntry {
                 path: &o.path,
-                sha256: sha256_hex(bytes),
+                sha256: digests.next().expect("one digest per file"),
                 node: o.node.as_deref(),
                 kind: o.kind.as_str(),
                 private: o.private,
@@ -53,4 +58,26 @@ pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) 
     let mut s = serde_json::to_vec_pretty(&m).expect("manifest serializes");
     s.push(b'\n');
     s
+}
+
+/// The SHA-256 of each file. Every node's truststore is the same file: each distinct large
+/// content is hashed once.
+fn digests(files: &[(Output, Vec<u8>)]) -> Vec<String> {
+    // (content, index of its digest in `out`) of the large files hashed so far.
+    let mut seen: Vec<(&[u8], usize)> = Vec::new();
+    let mut out: Vec<String> = Vec::with_capacity(files.len());
+    for (_, bytes) in files {
+        let known = seen.iter().find(|(b, _)| b == bytes).map(|&(_, i)| i);
+        let hex = match known {
+            Some(i) => out[i].clone(),
+            None => {
+                if bytes.len() >= SHARED_SIZE {
+                    seen.push((bytes, out.len()));
+                }
+                sha256_hex(bytes)
+            }
+        };
+        out.push(hex);
+    }
+    out
 }

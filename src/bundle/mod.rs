@@ -8,6 +8,7 @@ mod guard;
 mod manifest;
 mod node_diff;
 mod node_archive;
+mod phases;
 mod produce;
 mod trust;
 mod vault;
@@ -18,11 +19,12 @@ pub use crate::plan::MARKER;
 pub use diff::unified;
 pub use node_archive::DEFAULT_MTIME;
 pub use node_diff::{node_diff, NodeDiff};
+pub use phases::Phases;
 
 use crate::error::Error;
 use crate::pki::{self, PkiReport};
 use crate::plan::{Output, Plan, Source};
-use crate::render::Renderer;
+use crate::render::Templates;
 use std::path::{Path, PathBuf};
 
 pub struct Options<'a> {
@@ -46,16 +48,19 @@ pub struct Built {
     pub pki: PkiReport,
     /// False when the bundle on disk was already this one: nothing was written.
     pub changed: bool,
+    /// How long each step took.
+    pub phases: Phases,
 }
 
 /// Builds the bundle of `plan` into `OUT/<name>/`. `log` receives what the user must know
 /// on the way (a wait for the lock, a recovery, a warning), one line at a time.
 pub fn build(
     plan: &Plan,
-    renderer: &Renderer,
+    templates: &Templates,
     opts: &Options,
     log: &mut dyn FnMut(String),
 ) -> Result<Built, Error> {
+    let mut phases = Phases::start();
     let name = &plan.deployment.name;
     let target = opts.out_dir.join(name);
     if opts.out_dir.exists() && !opts.out_dir.is_dir() {
@@ -85,7 +90,8 @@ pub fn build(
         .key_source
         .clone()
         .unwrap_or_else(|| target.join("pki"));
-    let computed = compute(plan, renderer, opts, &key_dir, &target)?;
+    phases.mark("lock, recover");
+    let computed = compute(plan, templates, opts, &key_dir, &target, &mut phases)?;
     if let Some(folder) = &computed.rotated {
         log(format!(
             "note: the replaced primary keys and their certificates are kept in {}",
@@ -95,6 +101,7 @@ pub fn build(
     let files = computed.files;
     let count = files.len();
     let comparison = compare::compare(plan, &files, &target)?;
+    phases.mark("compare");
     if recovery.leftovers.is_empty() && comparison.stale.is_empty() {
         // Nothing changed: nothing is written, every file keeps its mtime.
         return Ok(Built {
@@ -102,19 +109,23 @@ pub fn build(
             files: count,
             pki: computed.report,
             changed: false,
+            phases,
         });
     }
     let staging = write::stage(opts.out_dir, plan, &files, &target, &comparison.same)?;
     let old = write::swap(opts.out_dir, &staging, &target)?;
     let leftovers: Vec<PathBuf> = old.into_iter().chain(recovery.leftovers).collect();
+    phases.mark("write");
     for warning in guard::remove_leftovers(&leftovers) {
         log(format!("warning: {warning}"));
     }
+    phases.mark("remove old");
     Ok(Built {
         path: target,
         files: count,
         pki: computed.report,
         changed: true,
+        phases,
     })
 }
 
@@ -131,11 +142,13 @@ struct Computed {
 /// made), the planned outputs, the kept archive of replaced keys, the manifest.
 fn compute(
     plan: &Plan,
-    renderer: &Renderer,
+    templates: &Templates,
     opts: &Options,
     key_dir: &Path,
     target: &Path,
+    phases: &mut Phases,
 ) -> Result<Computed, Error> {
+    // The templates parse on their own thread meanwhile (see `run::build`).
     let (pki, report) = pki::load_or_create_with(
         key_dir,
         &plan.keys,
@@ -144,9 +157,10 @@ fn compute(
         opts.now,
         opts.rotate_keys,
     )?;
+    phases.mark("keys");
     let inputs = produce::Inputs {
         plan,
-        renderer,
+        templates,
         pki: &pki,
         previous: target,
     };
@@ -154,6 +168,7 @@ fn compute(
         .into_iter()
         .map(|(o, b)| (o.clone(), b))
         .collect();
+    phases.mark("render, stores");
     let (archive, rotated) = archive::files(target, &pki, opts.now)?;
     files.extend(archive);
     for o in &plan.outputs {
@@ -170,6 +185,7 @@ fn compute(
             _ => {}
         }
     }
+    phases.mark("manifest");
     Ok(Computed {
         report,
         files,
@@ -180,7 +196,7 @@ fn compute(
 /// `kmgen build --check`: computes the bundle (reusing `pki/`) and compares it with the one
 /// on disk; writes nothing, takes no lock, recovers nothing. Returns what is stale, secrets
 /// masked; empty when the bundle on disk is up to date.
-pub fn check(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Vec<String>, Error> {
+pub fn check(plan: &Plan, templates: &Templates, opts: &Options) -> Result<Vec<String>, Error> {
     let target = opts.out_dir.join(&plan.deployment.name);
     if !target.join(MARKER).is_file() {
         return Ok(vec![format!(
@@ -188,7 +204,15 @@ pub fn check(plan: &Plan, renderer: &Renderer, opts: &Options) -> Result<Vec<Str
             target.display()
         )]);
     }
-    let computed = compute(plan, renderer, opts, &target.join("pki"), &target)?;
+    let pki_dir = target.join("pki");
+    let computed = compute(
+        plan,
+        templates,
+        opts,
+        &pki_dir,
+        &target,
+        &mut Phases::start(),
+    )?;
     Ok(compare::compare(plan, &computed.files, &target)?.stale)
 }
 

@@ -3,10 +3,10 @@
 //! copying the node's folder over it would change. XML files element by element, stores by
 //! alias, other files as a unified diff; secrets masked as `build --check` masks them.
 use super::compare::{show_value, store_diff, text_diff};
-use super::{compute, xml_diff, Options};
+use super::{compute, xml_diff, Options, Phases};
 use crate::error::Error;
 use crate::plan::{FileKind, Output, Plan};
-use crate::render::Renderer;
+use crate::render::Templates;
 use std::fs;
 use std::path::Path;
 
@@ -25,7 +25,7 @@ pub struct NodeDiff {
 /// Compares the files of node `node` (an index into `plan.nodes`) with `home`.
 pub fn node_diff(
     plan: &Plan,
-    renderer: &Renderer,
+    templates: &Templates,
     opts: &Options,
     node: usize,
     home: &Path,
@@ -39,7 +39,14 @@ pub fn node_diff(
     let target = opts.out_dir.join(&plan.deployment.name);
     let key_dir = target.join("pki");
     let reused_keys = key_dir.is_dir();
-    let computed = compute(plan, renderer, opts, &key_dir, &target)?;
+    let computed = compute(
+        plan,
+        templates,
+        opts,
+        &key_dir,
+        &target,
+        &mut Phases::start(),
+    )?;
     let folder = format!("nodes/{}/", plan.nodes[node].name);
     let mut changes = Vec::new();
     let mut files = 0;

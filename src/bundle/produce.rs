@@ -1,51 +1,106 @@
 //! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
 use super::trust;
 use crate::error::Error;
-use crate::keystore;
+use crate::keystore::{self, StoreFormat};
+use crate::model::parallel;
 use crate::pki::Pki;
 use crate::plan::{nginx_view, Output, Plan, Source, VaultFile};
-use crate::render::{self, databases, deploy, h2, readme, sync, Renderer};
+use crate::render::{self, databases, deploy, h2, readme, sync, Prepared, Templates};
 use std::fs;
 use std::path::Path;
 
 /// Everything the outputs are made from, beyond the plan.
 pub struct Inputs<'a> {
     pub plan: &'a Plan,
-    pub renderer: &'a Renderer,
+    /// Parsed on a thread of their own: the stores are made while it runs, and the first
+    /// output that needs a template waits for it.
+    pub templates: &'a Templates<'a>,
     pub pki: &'a Pki,
     /// The bundle as it is on disk now (its stores are kept when their entries are equal).
     pub previous: &'a Path,
 }
 
 /// Produces the bytes of every output but the node archives, the manifest and the marker
-/// (made from these by `bundle`), in plan order.
+/// (made from these by `bundle`), in plan order. The truststores are made here; everything
+/// else on one worker per core (`made`).
 pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Error> {
-    let truststore = truststore(inputs)?;
-    let mut out = Vec::new();
-    for o in &inputs.plan.outputs {
-        let tls = &inputs.plan.deployment.tls;
-        let bytes = match &o.source {
-            Source::NodeArchive { .. } | Source::Manifest | Source::Marker => continue,
-            Source::Truststore { .. } => {
-                let password = tls.truststore_password.expose();
-                keep_unchanged(inputs, o, truststore.clone(), password)
-            }
-            Source::Keystore { node } => {
-                let password = tls.keystore_password.expose();
-                keep_unchanged(inputs, o, keystore(inputs, *node)?, password)
-            }
-            Source::SecureVault { node, file } => vault_file(inputs, o, *node, *file)?,
-            source => bytes(inputs, source)?,
+    let outputs: Vec<&Output> = inputs
+        .plan
+        .outputs
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o.source,
+                Source::NodeArchive { .. } | Source::Manifest | Source::Marker
+            )
+        })
+        .collect();
+    // The truststores need no template: made first, while the templates may still parse.
+    let mut truststores = Truststores::new(inputs)?;
+    let mut trusted = Vec::new();
+    for o in &outputs {
+        if let Source::Truststore { .. } = o.source {
+            trusted.push(truststores.bytes(o));
+        }
+    }
+    let mut trusted = trusted.into_iter();
+    let mut made = made(inputs, &outputs).into_iter();
+    let mut out = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        let bytes = match o.source {
+            Source::Truststore { .. } => trusted.next().expect("one per truststore")?,
+            _ => made.next().expect("one result per output")?,
         };
         out.push((o, bytes));
     }
     Ok(out)
 }
 
+/// The bytes of every output but the truststores, in order, on one worker per core. A
+/// worker takes a run of consecutive outputs of one node, so the node's view is serialized
+/// once for all its files.
+fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
+    let mut runs: Vec<&[&Output]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=outputs.len() {
+        if i == outputs.len() || outputs[i].node != outputs[start].node {
+            runs.push(&outputs[start..i]);
+            start = i;
+        }
+    }
+    let made = parallel::map(&runs, |run| {
+        let mut view: Option<(usize, Prepared)> = None;
+        let mut done = Vec::with_capacity(run.len());
+        for o in run.iter() {
+            done.push(match &o.source {
+                Source::Truststore { .. } => continue,
+                Source::Keystore { node } => keystore(inputs, o, *node),
+                Source::SecureVault { node, file } => vault_file(inputs, o, *node, *file),
+                Source::NodeConfig { node, template } => {
+                    if view.as_ref().map(|(n, _)| *n) != Some(*node) {
+                        let n = &inputs.plan.nodes[*node];
+                        view = Some((*node, Prepared::new(&n.view)));
+                    }
+                    let (_, prepared) = view.as_ref().expect("prepared above");
+                    inputs
+                        .templates
+                        .get()
+                        .and_then(|r| r.render_prepared(template.name(), prepared))
+                        .map(String::into_bytes)
+                        .map_err(Error::from)
+                }
+                source => bytes(inputs, source),
+            });
+        }
+        done
+    });
+    made.into_iter().flatten().collect()
+}
+
 fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
     let Inputs {
         plan,
-        renderer,
+        templates,
         pki,
         ..
     } = inputs;
@@ -62,14 +117,17 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
     Ok(match source {
         Source::NodeConfig { node, template } => {
             let n = &plan.nodes[*node];
-            renderer.render(template.name(), &n.view)?.into_bytes()
+            templates
+                .get()?
+                .render(template.name(), &n.view)?
+                .into_bytes()
         }
         Source::Key { id } => key_pem(id),
         Source::Certificate { id } => pem(id),
         Source::NginxConfig { lb: i } => {
             let view = nginx_view(d, lb(*i));
             let name = crate::plan::TemplateId::Nginx.name();
-            renderer.render_ctx(name, &view)?.into_bytes()
+            templates.get()?.render_ctx(name, &view)?.into_bytes()
         }
         // nginx sends the file as the chain: the certificate, then its issuers.
         Source::LoadBalancerCertificate { lb: i } => trust::chain_pem(d, pki, lb(*i).id.as_str()),
@@ -91,14 +149,16 @@ fn bytes(inputs: &Inputs, source: &Source) -> Result<Vec<u8>, Error> {
             .expect("planned only for a database server")
             .1
             .into_bytes(),
-        Source::H2ServerScript => h2::script(plan, renderer)?.into_bytes(),
+        Source::H2ServerScript => h2::script(plan, templates.get()?)?.into_bytes(),
         Source::Sync {
             group,
             node,
             template,
-        } => sync::render(plan, renderer, *group, *node, *template)?.into_bytes(),
-        Source::Deploy { template } => deploy::render(plan, renderer, *template)?.into_bytes(),
-        Source::Readme => readme::render(plan, renderer)?.into_bytes(),
+        } => sync::render(plan, templates.get()?, *group, *node, *template)?.into_bytes(),
+        Source::Deploy { template } => {
+            deploy::render(plan, templates.get()?, *template)?.into_bytes()
+        }
+        Source::Readme => readme::render(plan, templates.get()?)?.into_bytes(),
         Source::Keystore { .. }
         | Source::Truststore { .. }
         | Source::NodeArchive { .. }
@@ -127,12 +187,62 @@ fn vault_file(inputs: &Inputs, o: &Output, node: usize, file: VaultFile) -> Resu
     .into_bytes())
 }
 
-/// The truststore every node shares (`trust::trusted`).
-fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
-    let d = &inputs.plan.deployment;
-    let trusted = trust::trusted(d, inputs.pki);
-    let password = d.tls.truststore_password.expose();
-    keystore::trust_store(d.tls.format, &trusted, password).map_err(|source| Error::Store {
+/// The truststore every node shares (`trust::trusted`). Its entries are known up front; the store is encoded at most once, and only when a node's store on disk does not
+/// already hold exactly them. Each distinct store on disk is opened once.
+struct Truststores<'a> {
+    inputs: &'a Inputs<'a>,
+    trusted: Vec<(String, Vec<u8>)>,
+    entries: Vec<keystore::Entry>,
+    encoded: Option<Vec<u8>>,
+    /// Stores read from disk, and whether they hold exactly `entries`.
+    seen: Vec<(Vec<u8>, bool)>,
+}
+
+impl<'a> Truststores<'a> {
+    fn new(inputs: &'a Inputs<'a>) -> Result<Self, Error> {
+        let d = &inputs.plan.deployment;
+        let trusted = trust::trusted(d, inputs.pki);
+        let password = d.tls.truststore_password.expose();
+        let entries =
+            keystore::trust_entries(&trusted, password).map_err(|e| store_err(inputs, e))?;
+        Ok(Truststores {
+            inputs,
+            trusted,
+            entries,
+            encoded: None,
+            seen: Vec::new(),
+        })
+    }
+
+    /// The bytes of truststore `o`: the one on disk when it holds exactly the entries.
+    fn bytes(&mut self, o: &Output) -> Result<Vec<u8>, Error> {
+        let tls = &self.inputs.plan.deployment.tls;
+        let password = tls.truststore_password.expose();
+        if let Ok(old) = fs::read(self.inputs.previous.join(&o.path)) {
+            let known = self.seen.iter().find(|(bytes, _)| *bytes == old);
+            let keep = match known {
+                Some((_, keep)) => *keep,
+                None => {
+                    let keep = holds(tls.format, &old, password, &self.entries);
+                    self.seen.push((old.clone(), keep));
+                    keep
+                }
+            };
+            if keep {
+                return Ok(old);
+            }
+        }
+        if self.encoded.is_none() {
+            let store = keystore::trust_store(tls.format, &self.trusted, password)
+                .map_err(|e| store_err(self.inputs, e))?;
+            self.encoded = Some(store);
+        }
+        Ok(self.encoded.clone().expect("encoded above"))
+    }
+}
+
+fn store_err(inputs: &Inputs, source: keystore::StoreError) -> Error {
+    Error::Store {
         node: inputs
             .plan
             .nodes
@@ -141,46 +251,40 @@ fn truststore(inputs: &Inputs) -> Result<Vec<u8>, Error> {
             .unwrap_or_default(),
         what: "truststore",
         source,
-    })
+    }
 }
 
 /// A node's keystore: its primary key pair under `key_alias`, with its certificate and its
-/// issuers (the deployment CA, or the operator's chain).
-fn keystore(inputs: &Inputs, node: usize) -> Result<Vec<u8>, Error> {
+/// issuers (the deployment CA, or the operator's chain); the one on disk when it already
+/// holds exactly that entry.
+fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Vec<u8>, Error> {
     let d = &inputs.plan.deployment;
     let n = &inputs.plan.nodes[node];
-    let key = inputs.pki.key(&n.key_id).expect("planned key");
-    let password = d.tls.keystore_password.expose();
+    let cert = trust::leaf(d, inputs.pki, &n.name);
     let issuers = trust::issuers(d, inputs.pki, &n.name);
     let issuers: Vec<&[u8]> = issuers.iter().map(Vec::as_slice).collect();
-    keystore::key_store_chain(
-        d.tls.format,
-        &d.tls.key_alias,
-        key.pkcs8_der(),
-        trust::leaf(d, inputs.pki, &n.name),
-        &issuers,
-        password,
-    )
-    .map_err(|source| Error::Store {
+    let key = inputs.pki.key(&n.key_id).expect("planned key");
+    let password = d.tls.keystore_password.expose();
+    let (alias, format) = (&d.tls.key_alias, d.tls.format);
+    let fail = |source| Error::Store {
         node: n.name.to_string(),
         what: "keystore",
         source,
-    })
+    };
+    let entries =
+        keystore::key_entries(alias, key.pkcs8_der(), cert, &issuers, password).map_err(fail)?;
+    if let Ok(old) = fs::read(inputs.previous.join(&o.path)) {
+        if holds(format, &old, password, &entries) {
+            return Ok(old);
+        }
+    }
+    keystore::key_store_chain(format, alias, key.pkcs8_der(), cert, &issuers, password)
+        .map_err(fail)
 }
 
 /// Stores carry random salts, so two builds of the same content differ byte for byte. When
 /// the previous bundle's store opens with the same password to exactly the same entries,
 /// its bytes are kept: a rebuild of an unchanged profile reproduces the bundle.
-fn keep_unchanged(inputs: &Inputs, o: &Output, new: Vec<u8>, password: &str) -> Vec<u8> {
-    let format = inputs.plan.deployment.tls.format;
-    let Ok(old) = fs::read(inputs.previous.join(&o.path)) else {
-        return new;
-    };
-    match (
-        keystore::decode(format, &old, password),
-        keystore::decode(format, &new, password),
-    ) {
-        (Ok(a), Ok(b)) if a == b => old,
-        _ => new,
-    }
+fn holds(format: StoreFormat, old: &[u8], password: &str, entries: &[keystore::Entry]) -> bool {
+    keystore::decode(format, old, password).is_ok_and(|found| found == entries)
 }

@@ -9,6 +9,8 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Folders are 0755, or 0700 when they hold a private file (a key, or a file with a
 /// password), whatever the umask.
@@ -62,7 +64,8 @@ fn write_all(
     make_dir(staging, DIR_MODE)?;
     let mut dirs: Vec<PathBuf> = vec![staging.to_path_buf()];
     let (marker, rest): (Vec<_>, Vec<_>) = files.iter().partition(|(o, _)| o.path == MARKER);
-    for (o, bytes) in rest.into_iter().chain(marker) {
+    let mut written = Vec::new();
+    for (o, bytes) in rest {
         let path = staging.join(&o.path);
         make_parents(staging, &path, &mut dirs)?;
         // A file the previous bundle holds byte for byte is linked, not written again, so it
@@ -70,10 +73,18 @@ fn write_all(
         let linked = same.contains(&o.path) && fs::hard_link(previous.join(&o.path), &path).is_ok();
         if !linked {
             write_file(&path, bytes, o.mode())?;
+            written.push(path);
         }
         if o.path == "manifest.json" {
             failpoint("staged-manifest");
         }
+    }
+    // Every file is on disk before the marker is written.
+    sync_all(&written)?;
+    for (o, bytes) in marker {
+        let path = staging.join(&o.path);
+        write_file(&path, bytes, o.mode())?;
+        sync_all(&[path])?;
     }
     for n in &plan.nodes {
         for dir in &n.dirs {
@@ -89,10 +100,33 @@ fn write_all(
     }
     dirs.sort();
     dirs.dedup();
-    for d in dirs.iter().rev() {
-        sync_dir(d)?;
+    sync_all(&dirs)
+}
+
+/// Flushes files (or folders) to disk, several at a time: the file system commits
+/// concurrent flushes together, where one after another each waits for its own commit.
+/// Each is opened again to be flushed, so a bundle of any size stays far below the limit
+/// on open files.
+fn sync_all(paths: &[PathBuf]) -> Result<(), Error> {
+    const AT_ONCE: usize = 16;
+    let next = AtomicUsize::new(0);
+    let first_error = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..AT_ONCE.min(paths.len()) {
+            s.spawn(|| {
+                while let Some(path) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if let Err(e) = File::open(path).and_then(|f| f.sync_all()) {
+                        let mut first = first_error.lock().expect("no thread panics holding it");
+                        first.get_or_insert_with(|| werr(path)(e));
+                    }
+                }
+            });
+        }
+    });
+    match first_error.into_inner().expect("every thread has finished") {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Creates every folder between `root` and `file`, remembering them for the final sync.
@@ -122,6 +156,7 @@ fn make_dir(dir: &Path, mode: u32) -> Result<(), Error> {
     fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(werr(dir))
 }
 
+/// Writes a new file; the caller flushes it to disk (`sync_all`).
 fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     let mut f = fs::OpenOptions::new()
         .write(true)
@@ -131,8 +166,7 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .map_err(werr(path))?;
     f.set_permissions(fs::Permissions::from_mode(mode))
         .map_err(werr(path))?;
-    f.write_all(bytes).map_err(werr(path))?;
-    f.sync_all().map_err(werr(path))
+    f.write_all(bytes).map_err(werr(path))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), Error> {

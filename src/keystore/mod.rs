@@ -7,6 +7,7 @@
 mod decode;
 mod encode;
 mod error;
+mod expect;
 mod format;
 mod summary;
 
@@ -16,4 +17,5 @@ pub use crate::topology::mozilla_roots;
 pub use decode::{decode, Entry};
 pub use encode::{key_store, key_store_chain, trust_store};
 pub use error::{check_password, StoreError};
+pub use expect::{key_entries, trust_entries};
 pub use summary::summary;

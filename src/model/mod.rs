@@ -8,6 +8,7 @@ mod builds;
 mod kinds;
 #[macro_use]
 mod net;
+pub mod parallel;
 mod secret;
 mod stores;
 mod sync;

@@ -2,13 +2,12 @@
 //! an existing certificate still fits its spec.
 use super::error::PkiError;
 use super::material::{IssuedCert, KeyMaterial};
-use super::specs::rsa_size;
 use super::x509::{cert_sans, san_key};
+use crate::plan::CertSpec;
 use crate::plan::Signer;
-use crate::plan::{CertSpec, KeySpec};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber, PKCS_RSA_SHA256,
+    Issuer, KeyUsagePurpose, SanType, SerialNumber,
 };
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -17,31 +16,6 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
-
-/// Generates the missing keys in parallel: RSA 4096 takes seconds each.
-pub(super) fn generate_keys(specs: &[&KeySpec]) -> Result<Vec<(String, KeyMaterial)>, PkiError> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = specs
-            .iter()
-            .map(|spec| scope.spawn(move || (spec.id.clone(), generate_key(spec))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                let (id, result) = h.join().expect("key generation thread panicked");
-                result
-                    .map(|k| (id.clone(), k))
-                    .map_err(|reason| PkiError::KeyGeneration { id, reason })
-            })
-            .collect()
-    })
-}
-
-fn generate_key(spec: &KeySpec) -> Result<KeyMaterial, String> {
-    let size = rsa_size(spec.bits).ok_or("unsupported key size")?;
-    let key_pair = KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, size).map_err(|e| e.to_string())?;
-    KeyMaterial::from_key_pair(key_pair)
-}
 
 fn not_before(now: OffsetDateTime) -> OffsetDateTime {
     let utc = now.to_offset(UtcOffset::UTC) - Duration::days(1);

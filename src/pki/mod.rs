@@ -7,6 +7,7 @@
 mod error;
 mod guard;
 mod issue;
+mod keygen;
 mod material;
 mod report;
 mod specs;
@@ -20,9 +21,10 @@ pub use report::{CertAction, KeyAction, PkiReport};
 pub use store::write_dir;
 pub(crate) use x509::{ip_from_bytes, modulus_bits};
 
-use crate::model::Secret;
+use crate::model::{parallel, Secret};
 use error::io_err;
-use issue::{generate_keys, issue, reusable, Ca};
+use issue::{issue, reusable, Ca};
+use keygen::generate_keys;
 use specs::check_specs;
 use std::collections::BTreeMap;
 use std::fs;
@@ -70,10 +72,17 @@ pub fn load_or_create_with(
     };
     let to_generate = reuse_keys(&ctx, keys, &mut pki, &mut report)?;
     pki.keys.extend(generate_keys(&to_generate)?);
-    // The CA's spec comes first (`plan::pki_specs`), so it is issued before what it signs.
+    // The CA's spec comes first (`plan::pki_specs`) and is issued before what it signs; every
+    // other certificate needs only its own key and the CA, so those are issued side by side.
+    let (ca_specs, rest): (Vec<&CertSpec>, Vec<&CertSpec>) =
+        certs.iter().partition(|c| c.signer == Signer::Ca);
+    for spec in ca_specs {
+        let (cert, action) = certificate(dir, spec, &pki.keys[&spec.key_id], None, now)?;
+        report.certs.push((spec.id.clone(), action));
+        pki.certs.insert(spec.id.clone(), cert);
+    }
     let ca_spec = certs.iter().find(|c| c.signer == Signer::Ca);
-    for spec in certs {
-        let key = &pki.keys[&spec.key_id];
+    let issued = parallel::map(&rest, |spec| {
         let ca = ca_spec.and_then(|c| {
             Some(Ca {
                 spec: c,
@@ -82,7 +91,10 @@ pub fn load_or_create_with(
             })
         });
         let ca = ca.filter(|_| spec.signer == Signer::IssuedByCa);
-        let (cert, action) = certificate(dir, spec, key, ca, now)?;
+        certificate(dir, spec, &pki.keys[&spec.key_id], ca, now)
+    });
+    for (spec, issued) in rest.iter().zip(issued) {
+        let (cert, action) = issued?;
         report.certs.push((spec.id.clone(), action));
         pki.certs.insert(spec.id.clone(), cert);
     }

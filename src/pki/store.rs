@@ -26,7 +26,7 @@ pub(super) fn read_keys(dir: &Path) -> Result<BTreeMap<String, KeyMaterial>, Pki
         Err(e) => return Err(io_err(&keys_dir)(e)),
     };
     not_writable_by_others(&keys_dir)?;
-    let mut keys = BTreeMap::new();
+    let mut files = Vec::new();
     for entry in entries {
         let path = entry.map_err(io_err(&keys_dir))?.path();
         let name = path
@@ -37,19 +37,26 @@ pub(super) fn read_keys(dir: &Path) -> Result<BTreeMap<String, KeyMaterial>, Pki
             continue;
         };
         not_writable_by_others(&path)?;
-        let text = fs::read_to_string(&path).map_err(io_err(&path))?;
-        let bad = |reason: String| PkiError::BadKeyFile {
-            path: path.clone(),
-            reason,
-        };
-        let key_pair = KeyPair::from_pkcs8_pem_and_sign_algo(&text, &PKCS_RSA_SHA256)
-            .map_err(|e| bad(e.to_string()))?;
-        keys.insert(
-            id.to_string(),
-            KeyMaterial::from_key_pair(key_pair).map_err(bad)?,
-        );
+        files.push((id.to_string(), path));
+    }
+    // Reading a key checks it whole (aws-lc's RSA_check_key): the keys are read side by side.
+    let read = crate::model::parallel::map(&files, |(_, path)| read_key(path));
+    let mut keys = BTreeMap::new();
+    for ((id, _), key) in files.into_iter().zip(read) {
+        keys.insert(id, key?);
     }
     Ok(keys)
+}
+
+fn read_key(path: &Path) -> Result<KeyMaterial, PkiError> {
+    let text = fs::read_to_string(path).map_err(io_err(path))?;
+    let bad = |reason: String| PkiError::BadKeyFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let key_pair = KeyPair::from_pkcs8_pem_and_sign_algo(&text, &PKCS_RSA_SHA256)
+        .map_err(|e| bad(e.to_string()))?;
+    KeyMaterial::from_key_pair(key_pair).map_err(bad)
 }
 
 /// A key file or folder that another user could write is refused: they could swap a key.

@@ -8,6 +8,7 @@ pub mod report;
 pub mod sync;
 pub mod vault;
 
+use crate::model::parallel;
 use crate::plan::view::NodeView;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +16,7 @@ use tera::{Context, Template, Tera};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RenderError {
     #[error("template `{name}` does not exist (embedded templates: {available})")]
     Missing { name: String, available: String },
@@ -31,6 +32,32 @@ pub struct Renderer {
     tera: Tera,
 }
 
+/// The template set, parsed once, when first asked for: a build asks on a thread of its own
+/// from its start, so the parse overlaps loading, locking and the keys. Asking while the
+/// parse runs waits for it.
+pub struct Templates<'a> {
+    dir: Option<&'a Path>,
+    parsed: std::sync::OnceLock<Result<Renderer, RenderError>>,
+}
+
+impl<'a> Templates<'a> {
+    /// The embedded templates, with those of `override_dir` (when given) in their place.
+    pub fn new(override_dir: Option<&'a Path>) -> Self {
+        Templates {
+            dir: override_dir,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The parsed set (parsed now when not yet).
+    pub fn get(&self) -> Result<&Renderer, RenderError> {
+        match self.parsed.get_or_init(|| Renderer::new(self.dir)) {
+            Ok(renderer) => Ok(renderer),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
 impl Renderer {
     pub fn new(override_dir: Option<&Path>) -> Result<Self, RenderError> {
         let mut all: BTreeMap<String, String> = TEMPLATES
@@ -40,26 +67,25 @@ impl Renderer {
         if let Some(dir) = override_dir {
             all.extend(read_dir_templates(dir)?);
         }
-        // Each template is checked on its own first, so an error names the file; Tera then
-        // gets the whole set at once, because it resolves `{% import %}` as templates arrive.
-        for (name, body) in &all {
-            let template = Template::new(name, None, body).map_err(|e| RenderError::Render {
-                name: name.clone(),
-                detail: chain(&e),
-            })?;
+        // Each template is parsed once, on its own, so an error names the file; Tera then
+        // gets the parsed set and checks its imports and inheritance as a whole.
+        let mut tera = Tera::default();
+        for (name, template) in parse_all(&all) {
+            let template = template?;
             if let Some((missing, _)) = template
                 .imported_macro_files
                 .iter()
                 .find(|(file, _)| !all.contains_key(file))
             {
                 return Err(RenderError::Render {
-                    name: name.clone(),
+                    name,
                     detail: format!("it imports `{missing}`, which is no template"),
                 });
             }
+            tera.templates.insert(name, template);
         }
-        let mut tera = Tera::default();
-        tera.add_raw_templates(&all)
+        tera.build_inheritance_chains()
+            .and_then(|()| tera.check_macro_files())
             .map_err(|e| RenderError::Render {
                 name: "templates".to_string(),
                 detail: chain(&e),
@@ -83,23 +109,62 @@ impl Renderer {
         name: &str,
         view: &impl serde::Serialize,
     ) -> Result<String, RenderError> {
-        if !self.tera.get_template_names().any(|n| n == name) {
-            let mut names: Vec<_> = self.tera.get_template_names().collect();
-            names.sort();
-            return Err(RenderError::Missing {
-                name: name.to_string(),
-                available: names.join(", "),
-            });
-        }
-        let mut ctx = Context::new();
-        ctx.insert("ctx", view);
+        self.exists(name)?;
+        self.render_prepared(name, &Prepared::new(view))
+    }
+
+    /// Renders `name` with a view serialized beforehand (`Prepared`).
+    pub fn render_prepared(&self, name: &str, view: &Prepared) -> Result<String, RenderError> {
+        self.exists(name)?;
         self.tera
-            .render(name, &ctx)
+            .render(name, &view.0)
             .map_err(|e| RenderError::Render {
                 name: name.to_string(),
                 detail: chain(&e),
             })
     }
+
+    fn exists(&self, name: &str) -> Result<(), RenderError> {
+        if self.tera.templates.contains_key(name) {
+            return Ok(());
+        }
+        let mut names: Vec<_> = self.tera.get_template_names().collect();
+        names.sort();
+        Err(RenderError::Missing {
+            name: name.to_string(),
+            available: names.join(", "),
+        })
+    }
+}
+
+/// A view serialized once as `ctx`, for the several templates that render it (a node's files).
+pub struct Prepared(Context);
+
+impl Prepared {
+    pub fn new(view: &impl serde::Serialize) -> Self {
+        let mut ctx = Context::new();
+        ctx.insert("ctx", view);
+        Prepared(ctx)
+    }
+}
+
+/// Parses every template, on as many threads as there are cores (Tera's parser is the
+/// largest part of a rebuild): the largest templates are dealt out first, one at a time.
+/// The results come back sorted by name, so the error reported is the same whichever thread met it.
+fn parse_all(all: &BTreeMap<String, String>) -> Vec<(String, Result<Template, RenderError>)> {
+    let jobs: Vec<(&String, &String)> = all.iter().collect();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].1.len()));
+    let parsed = parallel::map_in_order(&jobs, &order, |(name, body)| {
+        Template::new(name, None, body).map_err(|e| RenderError::Render {
+            name: name.to_string(),
+            detail: chain(&e),
+        })
+    });
+    jobs.iter()
+        .map(|(name, _)| (*name).clone())
+        .zip(parsed)
+        .collect()
 }
 
 fn read_dir_templates(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {

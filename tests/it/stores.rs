@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kmgen::keystore::{key_store, mozilla_roots, summary, trust_store, StoreError, StoreFormat};
+use kmgen::keystore::{
+    decode, key_entries, key_store, key_store_chain, mozilla_roots, summary, trust_entries,
+    trust_store, StoreError, StoreFormat,
+};
 
 use crate::pki::fixture;
 use crate::support::Scratch;
@@ -367,6 +370,52 @@ fn jwt_signed_with_a_node_key_verifies_with_the_truststore_certificate() {
     }
 }
 
+/// A rebuild keeps a store on disk when it decodes to the expected entries, without writing a
+/// new one: the expectation must be exactly what the written store decodes to.
+#[test]
+fn expected_entries_are_what_the_written_stores_decode_to() {
+    let pki = &fixture().pki;
+    let (cert, other) = (pki.cert("km-1").unwrap(), pki.cert("km-2").unwrap());
+    let key = pki.key("is-km").unwrap();
+    let mut trusted = deployment_certs();
+    trusted.extend(mozilla_roots().into_iter().take(3));
+    trusted.push(("Mixed Case".to_string(), other.der.clone()));
+    let chain = ca_chain();
+    for format in FORMATS {
+        let ks = key_store(format, "WSO2Carbon", key.pkcs8_der(), &cert.der, KS_PASS).unwrap();
+        let want = key_entries("WSO2Carbon", key.pkcs8_der(), &cert.der, &[], KS_PASS).unwrap();
+        assert_eq!(
+            decode(format, &ks, KS_PASS).unwrap(),
+            want,
+            "{format:?} keystore"
+        );
+        let moved = key_entries("WSO2Carbon", key.pkcs8_der(), &other.der, &[], KS_PASS).unwrap();
+        assert_ne!(decode(format, &ks, KS_PASS).unwrap(), moved);
+        // With issuers (private-ca, operator chains) the chain follows the certificate.
+        let (leaf_key, leaf, ca) = &chain;
+        let issuers: &[&[u8]] = &[ca.as_slice()];
+        let chained =
+            key_store_chain(format, "WSO2Carbon", leaf_key, leaf, issuers, KS_PASS).unwrap();
+        let want = key_entries("WSO2Carbon", leaf_key, leaf, issuers, KS_PASS).unwrap();
+        assert_eq!(decode(format, &chained, KS_PASS).unwrap(), want);
+        let alone = key_entries("WSO2Carbon", leaf_key, leaf, &[], KS_PASS).unwrap();
+        assert_ne!(decode(format, &chained, KS_PASS).unwrap(), alone);
+        let ts = trust_store(format, &trusted, TS_PASS).unwrap();
+        let want = trust_entries(&trusted, TS_PASS).unwrap();
+        assert_eq!(
+            decode(format, &ts, TS_PASS).unwrap(),
+            want,
+            "{format:?} truststore"
+        );
+        assert_ne!(decode(format, &ts, TS_PASS).unwrap(), want[1..].to_vec());
+    }
+    let twice = [trusted[0].clone(), trusted[0].clone()];
+    assert!(matches!(
+        trust_entries(&twice, TS_PASS),
+        Err(StoreError::DuplicateAlias(_))
+    ));
+}
+
 #[test]
 fn summaries_are_deterministic_text() {
     let pki = &fixture().pki;
@@ -506,4 +555,25 @@ fn pkcs12_stores_use_the_algorithms_java_8_reads() {
             assert!(!text.contains(modern), "{name}: {modern} found:\n{text}");
         }
     }
+}
+
+/// A CA and a leaf it issued: (leaf PKCS#8 DER, leaf DER, CA DER).
+fn ca_chain() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, PKCS_RSA_SHA256,
+    };
+    let ca_key = KeyPair::generate_for(&PKCS_RSA_SHA256).unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    // Distinct names: PKCS#12 readers link a chain by issuer and subject.
+    ca.distinguished_name.push(DnType::CommonName, "Test CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_der = ca.self_signed(&ca_key).unwrap().der().to_vec();
+    let leaf_key = KeyPair::generate_for(&PKCS_RSA_SHA256).unwrap();
+    let mut leaf = CertificateParams::new(vec!["km1.example.com".to_string()]).unwrap();
+    leaf.distinguished_name
+        .push(DnType::CommonName, "km1.example.com");
+    let leaf = leaf
+        .signed_by(&leaf_key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    (leaf_key.serialize_der(), leaf.der().to_vec(), ca_der)
 }

@@ -1,0 +1,80 @@
+//! Benchmark helper (not part of kmgen): the key-generation bound of a profile, and the PKI
+//! work list the keytool script replays.
+//!
+//! `keygen_bound PROFILE [ROUNDS]` generates exactly the RSA keys a cold build of PROFILE
+//! generates, one after another (after seeding the random generator once, as a build does),
+//! ROUNDS times (default 3), and prints the mean of their sum and of the longest key, the
+//! cores, and the bound `max(sum / cores, longest)`: no build on this machine can generate
+//! its keys faster.
+//!
+//! `keygen_bound PROFILE --work` prints, one line each, what the keytool script does:
+//! `key ID BITS`, `cert ID KEY_ID CN DAYS SAN,SAN...` and `trust NODE CERT_ID` (every
+//! certificate of the deployment goes into every node's truststore).
+use rcgen::{KeyPair, RsaKeySize, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
+use std::path::Path;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(profile) = args.first() else {
+        eprintln!("usage: keygen_bound PROFILE [ROUNDS | --work]");
+        std::process::exit(2);
+    };
+    let loaded = kmgen::load::load(Path::new(profile)).unwrap_or_else(|e| {
+        eprintln!("{profile}: {e}");
+        std::process::exit(1)
+    });
+    let plan = kmgen::plan::plan(&loaded.deployment);
+    if args.get(1).map(String::as_str) == Some("--work") {
+        work(&plan);
+        return;
+    }
+    let rounds: u32 = args
+        .get(1)
+        .map_or(3, |r| r.parse().expect("ROUNDS is a number"));
+    // Seeds the generator (aws-lc's jitter entropy, ~30 ms) before anything is timed.
+    KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
+    let (mut sum, mut longest) = (0.0, 0.0);
+    for _ in 0..rounds {
+        let mut times = Vec::new();
+        for key in &plan.keys {
+            let size = match key.bits {
+                2048 => RsaKeySize::_2048,
+                3072 => RsaKeySize::_3072,
+                _ => RsaKeySize::_4096,
+            };
+            let started = Instant::now();
+            KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, size).expect("RSA key");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        sum += times.iter().sum::<f64>();
+        longest += times.iter().copied().fold(0.0, f64::max);
+    }
+    let (sum, longest) = (sum / f64::from(rounds), longest / f64::from(rounds));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bound = (sum / cores as f64).max(longest);
+    let bits: Vec<String> = plan.keys.iter().map(|k| k.bits.to_string()).collect();
+    println!(
+        "keys {} ({} bits) sum_ms {sum:.1} longest_ms {longest:.1} cores {cores} bound_ms {bound:.1} rounds {rounds}",
+        plan.keys.len(),
+        bits.join("+")
+    );
+}
+
+fn work(plan: &kmgen::plan::Plan) {
+    for key in &plan.keys {
+        println!("key {} {}", key.id, key.bits);
+    }
+    for c in &plan.certs {
+        let sans = c.sans.join(",");
+        println!(
+            "cert {} {} {} {} {sans}",
+            c.id, c.key_id, c.common_name, c.validity_days
+        );
+    }
+    for n in &plan.nodes {
+        for c in &plan.certs {
+            println!("trust {} {}", n.name, c.id);
+        }
+    }
+}
