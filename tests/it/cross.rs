@@ -279,6 +279,9 @@ fn diff_against_a_pack_on_a_vault_node_covers_its_secrets_files_and_masks() {
     for want in [
         "new: repository/conf/security/cipher-text.properties\n",
         "repository/conf/user-mgt.xml:\n  /UserManager/@xmlns:svns: attribute added",
+        // The alias is shown (it is in the public cipher-tool.properties), its value masked.
+        "/AdminUser/Password/@svns:secretAlias: attribute added: \"UserManager.AdminUser.Password\"\n",
+        "/AdminUser/Password: text changed: \"********\" -> \"********\"\n",
         // Files of secrets/apim/: the admin password moves out of nodes/ but still changes.
         "repository/conf/identity/identity.xml:\n",
         "+++ repository/conf/jndi.properties (node apim)\n",
