@@ -1,6 +1,6 @@
 //! Write phase, `kmgen diff`: one node's files, computed as `build` makes them (keys reused
 //! from the bundle's `pki/` when there is one), against an installed or unzipped pack: what
-//! copying the node's folder over it would change. XML files element by element, stores by
+//! copying the node's folder (and its `secrets/<node>/` files) over it would change. XML files element by element, stores by
 //! alias, other files as a unified diff; secrets masked as `build --check` masks them.
 use super::compare::{show_value, store_diff, text_diff};
 use super::{compute, xml_diff, Options, Phases};
@@ -47,11 +47,14 @@ pub fn node_diff(
         &target,
         &mut Phases::start(),
     )?;
-    let folder = format!("nodes/{}/", plan.nodes[node].name);
+    // With Secure Vault the files whose product reads no alias are under `secrets/<node>/`;
+    // they install over the same pack paths as `nodes/<node>/` (the bundle README's steps).
+    let name = &plan.nodes[node].name;
+    let folders = [format!("nodes/{name}/"), format!("secrets/{name}/")];
     let mut changes = Vec::new();
     let mut files = 0;
     for (o, new) in &computed.files {
-        let Some(rel) = o.path.strip_prefix(&folder) else {
+        let Some(rel) = folders.iter().find_map(|f| o.path.strip_prefix(f.as_str())) else {
             continue;
         };
         files += 1;
@@ -65,7 +68,6 @@ pub fn node_diff(
             Err(source) => return Err(Error::Read { path, source }),
         };
         if old != *new {
-            let name = &plan.nodes[node].name;
             changes.push(describe(plan, o, rel, name, &old, new));
         }
     }

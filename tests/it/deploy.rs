@@ -7,7 +7,8 @@
 //! modes, replaced files are backed up, nodes start in the README's order with their
 //! profiles, nginx is tested before it reloads, no secret is printed, a second run changes
 //! nothing, `rollback.yml` restores the originals (twice: the second changes nothing), and
-//! `ansible-lint` (or `--syntax-check`) passes.
+//! `ansible-lint` (or `--syntax-check`) passes. The Secure Vault example's inventory installs
+//! its `secrets/<node>/` files 0600, and its playbooks pass the same lint.
 use crate::support::{repo, Kmgen, Scratch};
 use std::collections::BTreeMap;
 use std::fs;
@@ -300,4 +301,73 @@ fn lint(ansible: &Ansible) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Secure Vault (the fast check; the fake-host run is distributed-ha's): the inventory
+/// installs every `secrets/<node>/` file of the bundle over the node's pack with mode 0600,
+/// as `ansible-inventory` reads it, and the playbooks pass `--syntax-check` and ansible-lint.
+#[test]
+fn vault_bundle_inventory_installs_every_secrets_file_0600_and_lints() {
+    let Some(bin) = ansible_bin() else { return };
+    let scratch = Scratch::new("deploy-vault");
+    let profile = repo().join("profiles/hybrid-single-node-secure-vault.toml");
+    Kmgen::new()
+        .current_dir(&scratch)
+        .args([
+            "build".as_ref(),
+            profile.as_os_str(),
+            "-o".as_ref(),
+            "out".as_ref(),
+        ])
+        .run()
+        .success();
+    let bundle = scratch.join("out/acme-vault");
+    fs::write(scratch.join("ansible.cfg"), "").unwrap();
+    fs::write(scratch.join("vault-password"), "kmgen-it-vault\n").unwrap();
+    let ansible = Ansible {
+        bin,
+        bundle: bundle.clone(),
+        scratch: scratch.to_path_buf(),
+    };
+    let out = ansible
+        .command("ansible-inventory")
+        .args(["-i", "deploy/inventory.yml", "--list"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let inventory: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan = kmgen::plan::plan(&kmgen::load::load(&profile).unwrap().deployment);
+    for n in &plan.nodes {
+        let files = &inventory["_meta"]["hostvars"][n.name.as_str()]["kmgen_files"];
+        let listed: BTreeMap<String, (String, String)> = files
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no kmgen_files in {inventory}", n.name))
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("src"), (s("dest"), s("mode")))
+            })
+            .collect();
+        let root = bundle.join("secrets").join(n.name.as_str());
+        let secrets = crate::support::tree(&root);
+        assert!(!secrets.is_empty(), "{}: no secrets/ file", n.name);
+        for (rel, _) in &secrets {
+            assert_eq!(mode(&root.join(rel)), 0o600, "secrets/{}/{rel}", n.name);
+            let src = format!("secrets/{}/{rel}", n.name);
+            let dest = format!("{{{{ kmgen_pack_home }}}}/{rel}");
+            assert_eq!(
+                listed.get(&src),
+                Some(&(dest, "0600".to_string())),
+                "{}: the inventory's entry for {src}",
+                n.name
+            );
+        }
+        let in_inventory = listed.keys().filter(|s| s.starts_with("secrets/")).count();
+        assert_eq!(in_inventory, secrets.len(), "{}: {listed:?}", n.name);
+    }
+    lint(&ansible);
 }

@@ -3,6 +3,7 @@ mod architecture;
 mod archive;
 mod atomic;
 mod bundle_tls;
+mod cross;
 mod databases;
 mod deploy;
 mod diff;

@@ -16,7 +16,7 @@ use std::process::Command;
 use time::OffsetDateTime;
 
 /// A fixture key (tests/fixtures/keys/<name>.key.pem): fixed keys give fixed certificates.
-fn fixture_key(name: &str) -> (KeyPair, String) {
+pub(crate) fn fixture_key(name: &str) -> (KeyPair, String) {
     let pem =
         fs::read_to_string(repo().join(format!("tests/fixtures/keys/{name}.key.pem"))).unwrap();
     (
@@ -51,17 +51,17 @@ fn params(cn: &str, sans: &[&str], from: i32, to: i32, ca: bool) -> CertificateP
 }
 
 /// A throwaway "public" PKI: a root, an intermediate, and leaves they issue.
-struct TestCa {
+pub(crate) struct TestCa {
     root: CertificateParams,
     root_key: KeyPair,
-    root_pem: String,
+    pub(crate) root_pem: String,
     int: CertificateParams,
     int_key: KeyPair,
     int_pem: String,
 }
 
 impl TestCa {
-    fn new() -> TestCa {
+    pub(crate) fn new() -> TestCa {
         let (root_key, _) = fixture_key("deployment");
         let root = params("Test Public Root", &[], 2020, 2060, true);
         let root_pem = root.self_signed(&root_key).unwrap().pem();
@@ -90,7 +90,7 @@ impl TestCa {
             .pem()
     }
     /// A leaf issued by the root itself.
-    fn leaf_of_root(&self, key: &str, cn: &str, sans: &[&str]) -> String {
+    pub(crate) fn leaf_of_root(&self, key: &str, cn: &str, sans: &[&str]) -> String {
         let (k, _) = fixture_key(key);
         let issuer = Issuer::from_params(&self.root, &self.root_key);
         params(cn, sans, 2020, 2050, false)
@@ -100,7 +100,7 @@ impl TestCa {
     }
 }
 
-fn put(dir: &Path, name: &str, text: &str) {
+pub(crate) fn put(dir: &Path, name: &str, text: &str) {
     fs::create_dir_all(dir.join("certs")).unwrap();
     fs::write(dir.join("certs").join(name), text).unwrap();
 }
@@ -113,7 +113,7 @@ fn with_files(text: &str, find: &str, cert: &str, key: Option<&str>) -> String {
     text.replacen(find, &format!("{find}, cert = \"certs/{cert}\"{key}"), 1)
 }
 
-fn node_files(text: &str, host: &str, cert: &str, key: Option<&str>) -> String {
+pub(crate) fn node_files(text: &str, host: &str, cert: &str, key: Option<&str>) -> String {
     let find = format!("host = \"{host}\"\n");
     let key = key
         .map(|k| format!("key = \"certs/{k}\"\n"))

@@ -3,7 +3,7 @@
 //! the product's resolver reads it and is in both properties files; a real JVM opens each
 //! node's keystore the way Carbon does and decrypts every `cipher-text.properties` value into
 //! the right secret (JKS and PKCS12); an unchanged rebuild writes nothing.
-mod profile;
+pub(crate) mod profile;
 
 use crate::golden::golden_build;
 use crate::support::xml::{parse, Element};
@@ -82,12 +82,12 @@ fn no_secret_in_nodes_and_the_jvm_decrypts_every_alias() {
     }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// `secrets/` holds only 0600 files in 0700 folders.
-fn check_secrets_tree(bundle: &Path, example: &str) {
+pub(crate) fn check_secrets_tree(bundle: &Path, example: &str) {
     let root = bundle.join("secrets");
     assert!(root.is_dir(), "{example}: no secrets/ folder");
     for (path, _) in tree(&root) {
@@ -98,7 +98,7 @@ fn check_secrets_tree(bundle: &Path, example: &str) {
 
 /// Every element with `svns:secretAlias` in the node's XML files, the namespace on its root,
 /// the placeholder value, and the same aliases in both properties files; the aliases.
-fn check_aliases(node_dir: &Path, what: &str) -> Vec<String> {
+pub(crate) fn check_aliases(node_dir: &Path, what: &str) -> Vec<String> {
     let props = |name: &str| -> BTreeMap<String, String> {
         let path = node_dir.join("repository/conf/security").join(name);
         let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{what}: {name}: {e}"));
@@ -160,7 +160,11 @@ fn collect_aliased<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
 }
 
 /// tests/java/VaultDecrypt.java on a node folder: alias → plaintext.
-fn jvm_decrypt(node_dir: &Path, home: &str, store_password: &str) -> BTreeMap<String, String> {
+pub(crate) fn jvm_decrypt(
+    node_dir: &Path,
+    home: &str,
+    store_password: &str,
+) -> BTreeMap<String, String> {
     let node = node_dir.to_str().unwrap();
     let out = Command::new("java")
         .args(["tests/java/VaultDecrypt.java", node, home, store_password])

@@ -66,6 +66,11 @@ impl Markers {
 /// optionally PKCS12 stores.
 pub fn vault_profile(dir: &Path, example: &str, m: &mut Markers, pkcs12: bool) {
     let text = fs::read_to_string(repo().join("profiles").join(example)).unwrap();
+    vault_profile_text(dir, &text, m, pkcs12);
+}
+
+/// [`vault_profile`] on a profile's text (an example the caller has changed).
+pub fn vault_profile_text(dir: &Path, text: &str, m: &mut Markers, pkcs12: bool) {
     let mut table = String::new();
     let mut out = String::new();
     let mut seen = BTreeSet::new();
