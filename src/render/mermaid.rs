@@ -5,18 +5,28 @@
 //! protocol and port. A link whose address is no node's or load balancer's (an external
 //! LDAP server) points to a node of its own; nothing is drawn that the plan does not hold.
 use crate::plan::Plan;
+use std::collections::HashMap;
 use std::fmt::Write;
 
-/// A drawn call: from, to, and its labels (`https 9443`), in the order the plan lists them.
+/// The drawn calls: from, to, and their labels (`https 9443`), in the order the plan lists
+/// them, with an index by (from, to): clustered nodes call each other, so there are about
+/// nodes² edges and a linear search per edge made large deployments cubic.
 #[derive(Default)]
-struct Edges(Vec<(String, String, Vec<String>)>);
+struct Edges {
+    list: Vec<(String, String, Vec<String>)>,
+    index: HashMap<(String, String), usize>,
+}
 
 impl Edges {
     fn add(&mut self, from: &str, to: &str, label: String) {
-        match self.0.iter_mut().find(|(f, t, _)| f == from && t == to) {
-            Some((_, _, labels)) if labels.contains(&label) => {}
-            Some((_, _, labels)) => labels.push(label),
-            None => self.0.push((from.into(), to.into(), vec![label])),
+        let key = (from.to_string(), to.to_string());
+        match self.index.get(&key) {
+            Some(&i) if self.list[i].2.contains(&label) => {}
+            Some(&i) => self.list[i].2.push(label),
+            None => {
+                self.index.insert(key, self.list.len());
+                self.list.push((from.into(), to.into(), vec![label]));
+            }
         }
     }
 }
@@ -37,11 +47,12 @@ pub fn diagram(plan: &Plan) -> String {
         let _ = writeln!(s, "  x{k}[(\"{authority}\")]");
     }
     // A call both ways with the same labels (Hazelcast members) is one two-way edge.
-    for (k, (from, to, labels)) in edges.0.iter().enumerate() {
+    for (k, (from, to, labels)) in edges.list.iter().enumerate() {
         let back = edges
-            .0
-            .iter()
-            .position(|(f, t, l)| f == to && t == from && l == labels);
+            .index
+            .get(&(to.clone(), from.clone()))
+            .copied()
+            .filter(|&j| edges.list[j].2 == *labels);
         let arrow = match back {
             Some(j) if j < k => continue,
             Some(_) => "<-->",
@@ -101,6 +112,7 @@ fn lb_id(lb: &crate::topology::LoadBalancerPlan) -> String {
 fn edges(plan: &Plan) -> (Edges, Vec<String>) {
     let mut edges = Edges::default();
     let mut external: Vec<String> = Vec::new();
+    let targets = targets(plan);
     for link in &plan.links {
         let from = id("n", &link.from);
         for (scheme, authority, port) in addresses(&link.value) {
@@ -109,7 +121,7 @@ fn edges(plan: &Plan) -> (Edges, Vec<String>) {
                 None if link.setting.contains("clustering") => format!("hazelcast {port}"),
                 None => port.to_string(),
             };
-            let to = target(plan, &authority).unwrap_or_else(|| {
+            let to = targets.get(&authority).cloned().unwrap_or_else(|| {
                 let k = external
                     .iter()
                     .position(|a| *a == authority)
@@ -140,23 +152,24 @@ fn edges(plan: &Plan) -> (Edges, Vec<String>) {
     (edges, external)
 }
 
-/// The node or load balancer that answers at `authority` (`host:port`, as
-/// `Host::authority` writes it).
-fn target(plan: &Plan, authority: &str) -> Option<String> {
-    let node = plan.nodes.iter().find(|n| {
-        n.ports
-            .iter()
-            .any(|(_, p)| n.host.authority(*p) == authority)
-    });
-    if let Some(n) = node {
-        return Some(id("n", n.name.as_str()));
+/// The node or load balancer that answers at each `authority` (`host:port`, as
+/// `Host::authority` writes it): the first node in plan order, else the first load balancer.
+fn targets(plan: &Plan) -> HashMap<String, String> {
+    let mut targets = HashMap::new();
+    for n in &plan.nodes {
+        for (_, p) in n.ports.iter() {
+            let node = id("n", n.name.as_str());
+            targets.entry(n.host.authority(*p)).or_insert(node);
+        }
     }
-    let lb = plan.load_balancers.iter().find(|lb| {
-        lb.routes
-            .iter()
-            .any(|r| lb.host.authority(r.listen) == authority)
-    });
-    lb.map(lb_id)
+    for lb in &plan.load_balancers {
+        for r in &lb.routes {
+            targets
+                .entry(lb.host.authority(r.listen))
+                .or_insert_with(|| lb_id(lb));
+        }
+    }
+    targets
 }
 
 /// The addresses in a link's value: `(scheme, host:port, port)` of each URL or bare
