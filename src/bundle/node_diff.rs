@@ -47,14 +47,12 @@ pub fn node_diff(
         &target,
         &mut Phases::start(),
     )?;
-    // With Secure Vault the files whose product reads no alias are under `secrets/<node>/`;
-    // they install over the same pack paths as `nodes/<node>/` (the bundle README's steps).
+    // `nodes/<node>/`, and with Secure Vault `secrets/<node>/`: both go over the pack.
     let name = &plan.nodes[node].name;
-    let folders = [format!("nodes/{name}/"), format!("secrets/{name}/")];
     let mut changes = Vec::new();
     let mut files = 0;
     for (o, new) in &computed.files {
-        let Some(rel) = folders.iter().find_map(|f| o.path.strip_prefix(f.as_str())) else {
+        let Some(rel) = o.pack_path(name) else {
             continue;
         };
         files += 1;

@@ -1,11 +1,12 @@
 //! Writing stores: a keystore of one PrivateKeyEntry, a truststore of trustedCertEntry
 //! entries, in JKS or in a PKCS12 that every Java 8 reads.
 use super::error::{check_password, StoreError};
-use super::format::{creation_time, encoding, jks_cert, jks_store, normalize_alias, parse_cert};
+use super::format::{
+    creation_time, encoding, jks_cert, jks_store, normalize_alias, parse_cert, trusted_aliases,
+};
 use crate::model::StoreFormat;
 use p12_keystore::{EncryptionAlgorithm, KeyStoreEntry, MacAlgorithm};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 
 /// Iterations of the PKCS12 key derivation and MAC (the JDK's own default).
 const PKCS12_ITERATIONS: u32 = 10_000;
@@ -76,13 +77,8 @@ pub fn trust_store(
     password: &str,
 ) -> Result<Vec<u8>, StoreError> {
     check_password(password)?;
-    let mut seen = BTreeSet::new();
     let mut entries = Vec::with_capacity(certs.len());
-    for (alias, der) in certs {
-        let alias = normalize_alias(alias)?;
-        if !seen.insert(alias.clone()) {
-            return Err(StoreError::DuplicateAlias(alias));
-        }
+    for (alias, der) in trusted_aliases(certs)? {
         let created = creation_time(&alias, der)?;
         entries.push((alias, der, created));
     }

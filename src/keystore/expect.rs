@@ -4,8 +4,7 @@
 //! aliases, certificates); the key is checked against its certificate only when encoding.
 use super::decode::Entry;
 use super::error::{check_password, StoreError};
-use super::format::{normalize_alias, parse_cert};
-use std::collections::BTreeSet;
+use super::format::{normalize_alias, parse_cert, trusted_aliases};
 
 /// What `decode` returns for the store `key_store_chain(_, alias, key, cert, issuers,
 /// password)` writes: one entry whose chain is the certificate, then its issuers.
@@ -39,18 +38,13 @@ pub fn trust_entries(
     password: &str,
 ) -> Result<Vec<Entry>, StoreError> {
     check_password(password)?;
-    let mut seen = BTreeSet::new();
     let mut entries = Vec::with_capacity(certs.len());
-    for (alias, der) in certs {
-        let alias = normalize_alias(alias)?;
-        if !seen.insert(alias.clone()) {
-            return Err(StoreError::DuplicateAlias(alias));
-        }
+    for (alias, der) in trusted_aliases(certs)? {
         parse_cert(&alias, der)?;
         entries.push(Entry {
             alias,
             private_key: None,
-            chain: vec![der.clone()],
+            chain: vec![der.to_vec()],
         });
     }
     entries.sort_by(|a, b| a.alias.cmp(&b.alias));

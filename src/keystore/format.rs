@@ -6,6 +6,23 @@ use std::time::{Duration, SystemTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
+/// A truststore's certificates under their normalized aliases, each alias once: a store
+/// holds one entry per alias (`trust_store` writes these, `trust_entries` expects them).
+pub(super) fn trusted_aliases(
+    certs: &[(String, Vec<u8>)],
+) -> Result<Vec<(String, &[u8])>, StoreError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::with_capacity(certs.len());
+    for (alias, der) in certs {
+        let alias = normalize_alias(alias)?;
+        if !seen.insert(alias.clone()) {
+            return Err(StoreError::DuplicateAlias(alias));
+        }
+        out.push((alias, der.as_slice()));
+    }
+    Ok(out)
+}
+
 /// Java lowercases aliases in both formats; we do the same so listings match the input.
 pub(super) fn normalize_alias(alias: &str) -> Result<String, StoreError> {
     if alias.is_empty() || !alias.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {

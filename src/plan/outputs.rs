@@ -380,6 +380,18 @@ pub struct Output {
 }
 
 impl Output {
+    /// Where this file goes on node `node`'s server, relative to its pack home: the files
+    /// under `nodes/<node>/`, and with Secure Vault those under `secrets/<node>/`
+    /// (plan/vault.rs `unaliased`); both are copied over the pack (the bundle README's steps).
+    pub fn pack_path(&self, node: &str) -> Option<&str> {
+        ["nodes", super::vault::SECRETS_TREE]
+            .iter()
+            .find_map(|tree| {
+                let rest = self.path.strip_prefix(tree)?.strip_prefix('/')?;
+                rest.strip_prefix(node)?.strip_prefix('/')
+            })
+    }
+
     /// The file's mode: 0600 when it holds a secret, 0755 for a script run as it is, else
     /// 0644.
     pub fn mode(&self) -> u32 {
@@ -406,4 +418,29 @@ pub fn lb_paths(id: LoadBalancerId) -> [String; 4] {
         format!("load-balancer/ssl/{id}.key"),
         format!("load-balancer/ssl/{id}.backends.crt"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_path_takes_the_node_folder_and_its_secrets_only() {
+        let at = |path: &str| Output {
+            path: path.into(),
+            kind: FileKind::Config,
+            node: None,
+            private: false,
+            source: Source::Readme,
+        };
+        let conf = "repository/conf/carbon.xml";
+        assert_eq!(at(&format!("nodes/km/{conf}")).pack_path("km"), Some(conf));
+        assert_eq!(
+            at(&format!("secrets/km/{conf}")).pack_path("km"),
+            Some(conf)
+        );
+        assert_eq!(at(&format!("nodes/km-2/{conf}")).pack_path("km"), None);
+        assert_eq!(at("nodes/km.tar.gz").pack_path("km"), None);
+        assert_eq!(at(&format!("sync/km/{conf}")).pack_path("km"), None);
+    }
 }

@@ -137,13 +137,10 @@ fn node_host<'a>(plan: &'a Plan, i: usize, n: &'a PlannedNode) -> NodeHost<'a> {
 /// and with Secure Vault `secrets/<name>/<path>` too: the files whose product reads no alias,
 /// copied over the same home (plan/vault.rs `unaliased`).
 fn node_files(plan: &Plan, n: &PlannedNode) -> Vec<HostFile> {
-    let prefixes = [format!("nodes/{}/", n.name), format!("secrets/{}/", n.name)];
     plan.outputs
         .iter()
         .filter_map(|o| {
-            let rel = prefixes
-                .iter()
-                .find_map(|p| o.path.strip_prefix(p.as_str()))?;
+            let rel = o.pack_path(&n.name)?;
             Some(HostFile {
                 src: o.path.clone(),
                 dest: format!("{{{{ kmgen_pack_home }}}}/{rel}"),
