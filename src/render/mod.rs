@@ -3,6 +3,7 @@ pub mod databases;
 pub mod deploy;
 pub mod h2;
 pub mod mermaid;
+mod parse;
 pub mod readme;
 pub mod report;
 pub mod sync;
@@ -156,7 +157,7 @@ fn parse_all(all: &BTreeMap<String, String>) -> Vec<(String, Result<Template, Re
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].1.len()));
     let parsed = parallel::map_in_order(&jobs, &order, |(name, body)| {
-        Template::new(name, None, body).map_err(|e| RenderError::Render {
+        parse::template(name, body).map_err(|e| RenderError::Render {
             name: name.to_string(),
             detail: chain(&e),
         })
