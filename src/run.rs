@@ -137,16 +137,17 @@ fn build(
     err: &mut dyn Write,
 ) -> Result<(), Error> {
     let started = Instant::now();
-    let (loaded, p) = prepare(profile, err)?;
-    let p = if flags.archive { p.with_archives() } else { p };
-    let planned = started.elapsed();
     let templates = render::Templates::new(flags.templates.as_deref());
     std::thread::scope(|s| {
-        // The templates are parsed on a thread of their own while the bundle is locked and
-        // the keys read or generated (`Templates::get` waits for it).
+        // The templates are parsed on a thread of their own from the start, while the
+        // profile is loaded, the bundle locked and the keys read or generated
+        // (`Templates::get` waits for it).
         s.spawn(|| {
             let _ = templates.get();
         });
+        let (loaded, p) = prepare(profile, err)?;
+        let p = if flags.archive { p.with_archives() } else { p };
+        let planned = started.elapsed();
         let clock = Clock { started, planned };
         build_with(&loaded, &p, clock, flags, &templates, out, err)
     })

@@ -1,5 +1,5 @@
 //! `manifest.json`: every file of the bundle with its digest, node and kind; no secrets.
-use crate::model::sha256_hex;
+use crate::model::{parallel, sha256_hex};
 use crate::plan::{Output, Plan};
 use serde::Serialize;
 
@@ -60,24 +60,24 @@ pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) 
     s
 }
 
-/// The SHA-256 of each file. Every node's truststore is the same file: each distinct large
-/// content is hashed once.
+/// The SHA-256 of each file, hashed on every core. Every node's truststore is the same
+/// file: each distinct large content is hashed once.
 fn digests(files: &[(Output, Vec<u8>)]) -> Vec<String> {
-    // (content, index of its digest in `out`) of the large files hashed so far.
+    // (content, index in `hashed`) of the large files met so far.
     let mut seen: Vec<(&[u8], usize)> = Vec::new();
-    let mut out: Vec<String> = Vec::with_capacity(files.len());
+    // The contents to hash, and for each file the index of its content among them.
+    let mut hashed: Vec<&[u8]> = Vec::new();
+    let mut which: Vec<usize> = Vec::with_capacity(files.len());
     for (_, bytes) in files {
         let known = seen.iter().find(|(b, _)| b == bytes).map(|&(_, i)| i);
-        let hex = match known {
-            Some(i) => out[i].clone(),
-            None => {
-                if bytes.len() >= SHARED_SIZE {
-                    seen.push((bytes, out.len()));
-                }
-                sha256_hex(bytes)
+        which.push(known.unwrap_or_else(|| {
+            if bytes.len() >= SHARED_SIZE {
+                seen.push((bytes, hashed.len()));
             }
-        };
-        out.push(hex);
+            hashed.push(bytes);
+            hashed.len() - 1
+        }));
     }
-    out
+    let hex = parallel::map(&hashed, |bytes| sha256_hex(bytes));
+    which.into_iter().map(|i| hex[i].clone()).collect()
 }

@@ -25,6 +25,7 @@ use crate::error::Error;
 use crate::pki::{self, PkiReport};
 use crate::plan::{Output, Plan, Source};
 use crate::render::Templates;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub struct Options<'a> {
@@ -100,7 +101,7 @@ pub fn build(
     }
     let files = computed.files;
     let count = files.len();
-    let comparison = compare::compare(plan, &files, &target)?;
+    let comparison = compare::compare(plan, &files, &computed.on_disk, &target)?;
     phases.mark("compare");
     if recovery.leftovers.is_empty() && comparison.stale.is_empty() {
         // Nothing changed: nothing is written, every file keeps its mtime.
@@ -134,6 +135,8 @@ struct Computed {
     report: PkiReport,
     /// Every file of the bundle with its bytes, the manifest and the marker last.
     files: Vec<(Output, Vec<u8>)>,
+    /// The files whose bytes were read from the bundle on disk as they are (kept stores).
+    on_disk: BTreeSet<String>,
     /// `pki/rotated-<time>` when this build replaced primary keys.
     rotated: Option<String>,
 }
@@ -164,10 +167,14 @@ fn compute(
         pki: &pki,
         previous: target,
     };
-    let mut files: Vec<(Output, Vec<u8>)> = produce::produce(&inputs)?
-        .into_iter()
-        .map(|(o, b)| (o.clone(), b))
-        .collect();
+    let mut files: Vec<(Output, Vec<u8>)> = Vec::new();
+    let mut on_disk = BTreeSet::new();
+    for (o, made) in produce::produce(&inputs)? {
+        if made.on_disk {
+            on_disk.insert(o.path.clone());
+        }
+        files.push((o.clone(), made.bytes));
+    }
     phases.mark("render, stores");
     let (archive, rotated) = archive::files(target, &pki, opts.now)?;
     files.extend(archive);
@@ -189,6 +196,7 @@ fn compute(
     Ok(Computed {
         report,
         files,
+        on_disk,
         rotated,
     })
 }
@@ -213,7 +221,7 @@ pub fn check(plan: &Plan, templates: &Templates, opts: &Options) -> Result<Vec<S
         &target,
         &mut Phases::start(),
     )?;
-    Ok(compare::compare(plan, &computed.files, &target)?.stale)
+    Ok(compare::compare(plan, &computed.files, &computed.on_disk, &target)?.stale)
 }
 
 /// Files in the bundle folder that kmgen did not write: refused, or with `--force` moved

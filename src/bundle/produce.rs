@@ -20,10 +20,33 @@ pub struct Inputs<'a> {
     pub previous: &'a Path,
 }
 
+/// An output's bytes, and whether they are the file on disk at its path, read for them (a
+/// store that already holds exactly its entries): the comparison need not read it again.
+pub struct Made {
+    pub bytes: Vec<u8>,
+    pub on_disk: bool,
+}
+
+impl Made {
+    fn new(bytes: Vec<u8>) -> Self {
+        Made {
+            bytes,
+            on_disk: false,
+        }
+    }
+
+    fn kept(bytes: Vec<u8>) -> Self {
+        Made {
+            bytes,
+            on_disk: true,
+        }
+    }
+}
+
 /// Produces the bytes of every output but the node archives, the manifest and the marker
 /// (made from these by `bundle`), in plan order. The truststores are made here; everything
 /// else on one worker per core (`made`).
-pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Error> {
+pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Made)>, Error> {
     let outputs: Vec<&Output> = inputs
         .plan
         .outputs
@@ -59,7 +82,7 @@ pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Vec<u8>)>, Er
 /// The bytes of every output but the truststores, in order, on one worker per core. A
 /// worker takes a run of consecutive outputs of one node, so the node's view is serialized
 /// once for all its files.
-fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
+fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Made, Error>> {
     let mut runs: Vec<&[&Output]> = Vec::new();
     let mut start = 0;
     for i in 1..=outputs.len() {
@@ -75,7 +98,9 @@ fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
             done.push(match &o.source {
                 Source::Truststore { .. } => continue,
                 Source::Keystore { node } => keystore(inputs, o, *node),
-                Source::SecureVault { node, file } => vault_file(inputs, o, *node, *file),
+                Source::SecureVault { node, file } => {
+                    vault_file(inputs, o, *node, *file).map(Made::new)
+                }
                 Source::NodeConfig { node, template } => {
                     if view.as_ref().map(|(n, _)| *n) != Some(*node) {
                         let n = &inputs.plan.nodes[*node];
@@ -86,10 +111,10 @@ fn made(inputs: &Inputs, outputs: &[&Output]) -> Vec<Result<Vec<u8>, Error>> {
                         .templates
                         .get()
                         .and_then(|r| r.render_prepared(template.name(), prepared))
-                        .map(String::into_bytes)
+                        .map(|text| Made::new(text.into_bytes()))
                         .map_err(Error::from)
                 }
-                source => bytes(inputs, source),
+                source => bytes(inputs, source).map(Made::new),
             });
         }
         done
@@ -215,7 +240,7 @@ impl<'a> Truststores<'a> {
     }
 
     /// The bytes of truststore `o`: the one on disk when it holds exactly the entries.
-    fn bytes(&mut self, o: &Output) -> Result<Vec<u8>, Error> {
+    fn bytes(&mut self, o: &Output) -> Result<Made, Error> {
         let tls = &self.inputs.plan.deployment.tls;
         let password = tls.truststore_password.expose();
         if let Ok(old) = fs::read(self.inputs.previous.join(&o.path)) {
@@ -229,7 +254,7 @@ impl<'a> Truststores<'a> {
                 }
             };
             if keep {
-                return Ok(old);
+                return Ok(Made::kept(old));
             }
         }
         if self.encoded.is_none() {
@@ -237,7 +262,7 @@ impl<'a> Truststores<'a> {
                 .map_err(|e| store_err(self.inputs, e))?;
             self.encoded = Some(store);
         }
-        Ok(self.encoded.clone().expect("encoded above"))
+        Ok(Made::new(self.encoded.clone().expect("encoded above")))
     }
 }
 
@@ -257,7 +282,7 @@ fn store_err(inputs: &Inputs, source: keystore::StoreError) -> Error {
 /// A node's keystore: its primary key pair under `key_alias`, with its certificate and its
 /// issuers (the deployment CA, or the operator's chain); the one on disk when it already
 /// holds exactly that entry.
-fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Vec<u8>, Error> {
+fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Made, Error> {
     let d = &inputs.plan.deployment;
     let n = &inputs.plan.nodes[node];
     let cert = trust::leaf(d, inputs.pki, &n.name);
@@ -275,10 +300,11 @@ fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Vec<u8>, Error> 
         keystore::key_entries(alias, key.pkcs8_der(), cert, &issuers, password).map_err(fail)?;
     if let Ok(old) = fs::read(inputs.previous.join(&o.path)) {
         if holds(format, &old, password, &entries) {
-            return Ok(old);
+            return Ok(Made::kept(old));
         }
     }
     keystore::key_store_chain(format, alias, key.pkcs8_der(), cert, &issuers, password)
+        .map(Made::new)
         .map_err(fail)
 }
 

@@ -70,7 +70,7 @@ fn anchor(d: &Deployment, pc: &ProvidedCert) -> Option<Vec<u8>> {
         .extra_trusted
         .iter()
         .flat_map(|e| e.certificates.clone());
-    let roots = mozilla_roots().into_iter().map(|(_, der)| der);
+    let roots = mozilla_roots().iter().map(|(_, der)| der.clone());
     extra.chain(roots).find(|der| {
         X509Certificate::from_der(der)
             .is_ok_and(|(_, root)| root.subject().as_raw() == top.issuer().as_raw())
@@ -89,7 +89,7 @@ fn operator_roots(d: &Deployment) -> Vec<(String, Vec<u8>)> {
         .flat_map(|e| e.certificates.clone())
         .collect();
     if d.tls.public_roots && !d.tls.provided.is_empty() {
-        known.extend(mozilla_roots().into_iter().map(|(_, der)| der));
+        known.extend(mozilla_roots().iter().map(|(_, der)| der.clone()));
     }
     for (id, pc) in &d.tls.provided {
         let Some(top) = pc.chain.last() else { continue };
@@ -125,7 +125,7 @@ pub(super) fn trusted(d: &Deployment, pki: &Pki) -> Vec<(String, Vec<u8>)> {
         }
     }
     if d.tls.public_roots {
-        trusted.extend(mozilla_roots());
+        trusted.extend(mozilla_roots().iter().cloned());
     }
     trusted
 }

@@ -137,7 +137,8 @@ fn raw_end(source: &str, from: usize) -> Option<(usize, usize)> {
 /// The inside of a `{% … %}` tag without its white-space control and the spaces Tera's
 /// grammar allows (`WHITESPACE`: space, tab, CR, LF).
 fn tag_word(tag: &str) -> &str {
-    let inner = tag[2..tag.len() - 2].strip_prefix('-').unwrap_or(&tag[2..tag.len() - 2]);
+    let inner = &tag[2..tag.len() - 2];
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
     inner.trim_matches([' ', '\t', '\r', '\n'])
 }
@@ -175,10 +176,7 @@ fn unmask(nodes: &mut [Node], runs: &[&str], found: &mut [bool]) -> bool {
             Node::Block(_, b, _) => unmask_block(b, runs, found),
             Node::Forloop(_, f, _) => {
                 let body = unmask(&mut f.body, runs, found);
-                let empty = f
-                    .empty_body
-                    .as_mut()
-                    .is_none_or(|e| unmask(e, runs, found));
+                let empty = f.empty_body.as_mut().is_none_or(|e| unmask(e, runs, found));
                 body && empty
             }
             Node::If(cond, _) => {
@@ -203,7 +201,7 @@ fn unmask_text(text: &mut String, runs: &[&str], found: &mut [bool]) -> bool {
     }
     // Between two marks is an index: parts alternate text, index, text, …, and an even
     // count means a mark without its pair.
-    if text.split(MARK).count() % 2 == 0 {
+    if text.split(MARK).count().is_multiple_of(2) {
         return false;
     }
     let mut out = String::with_capacity(text.len());
@@ -232,7 +230,10 @@ mod tests {
     /// The masked parse gives the tree the whole-text parse gives.
     fn same(source: &str) {
         if Template::new("t", None, source).is_ok() {
-            assert!(masked("t", source).is_some(), "masked parse taken: {source}");
+            assert!(
+                masked("t", source).is_some(),
+                "masked parse taken: {source}"
+            );
         }
         let whole = Template::new("t", None, source);
         let fast = template("t", source);

@@ -12,8 +12,14 @@ use x509_parser::prelude::FromDer;
 /// node names off it.
 pub const CA_ID: &str = "ca";
 
-/// The Mozilla root CAs (webpki-root-certs), with stable aliases from their subject names.
-pub fn mozilla_roots() -> Vec<(String, Vec<u8>)> {
+/// The Mozilla root CAs (webpki-root-certs), with stable aliases from their subject names;
+/// read once per process (a build asks several times, and each read parses ~150 certificates).
+pub fn mozilla_roots() -> &'static [(String, Vec<u8>)] {
+    static ROOTS: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    ROOTS.get_or_init(read_mozilla_roots)
+}
+
+fn read_mozilla_roots() -> Vec<(String, Vec<u8>)> {
     let mut seen = BTreeSet::new();
     let mut roots = Vec::new();
     for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
@@ -66,7 +72,7 @@ pub fn is_extra_alias(name: &str) -> bool {
 pub fn is_root_alias(name: &str) -> bool {
     static ALIASES: OnceLock<BTreeSet<String>> = OnceLock::new();
     ALIASES
-        .get_or_init(|| mozilla_roots().into_iter().map(|(a, _)| a).collect())
+        .get_or_init(|| mozilla_roots().iter().map(|(a, _)| a.clone()).collect())
         .contains(name)
 }
 
@@ -97,7 +103,7 @@ mod tests {
         assert!(is_extra_alias(&extra_alias(0, 12)));
         assert!(!is_extra_alias("extra-1") && !is_extra_alias("extra-1-2-3"));
         assert!(!is_extra_alias("extra--1") && !is_extra_alias("extra-a-1"));
-        let (first, _) = mozilla_roots().into_iter().next().unwrap();
+        let (first, _) = mozilla_roots().first().cloned().unwrap();
         assert!(is_root_alias(&first) && !is_root_alias("km"));
     }
 }

@@ -150,8 +150,8 @@ fn walk(
 /// The Mozilla roots are one line in a summary: their list is the crate's, not ours.
 fn collapse_roots(summary: &str) -> String {
     let roots: std::collections::BTreeSet<String> = kmgen::keystore::mozilla_roots()
-        .into_iter()
-        .map(|(a, _)| a)
+        .iter()
+        .map(|(a, _)| a.clone())
         .collect();
     let mut out = String::new();
     let mut skipping = false;

@@ -378,7 +378,7 @@ fn expected_entries_are_what_the_written_stores_decode_to() {
     let (cert, other) = (pki.cert("km-1").unwrap(), pki.cert("km-2").unwrap());
     let key = pki.key("is-km").unwrap();
     let mut trusted = deployment_certs();
-    trusted.extend(mozilla_roots().into_iter().take(3));
+    trusted.extend(mozilla_roots().iter().take(3).cloned());
     trusted.push(("Mixed Case".to_string(), other.der.clone()));
     let chain = ca_chain();
     for format in FORMATS {

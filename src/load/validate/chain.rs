@@ -97,7 +97,7 @@ pub(super) fn check_chain(
         .flat_map(|e| e.certificates.clone())
         .collect();
     if tls.public_roots {
-        anchors.extend(mozilla_roots().into_iter().map(|(_, der)| der));
+        anchors.extend(mozilla_roots().iter().map(|(_, der)| der.clone()));
     }
     let found = anchors.iter().any(|der| {
         X509Certificate::from_der(der).is_ok_and(|(_, root)| {
