@@ -31,22 +31,11 @@ pub fn compare(
     // Reading and comparing ~3 MB in 200 files (hundreds of MB at 400 nodes) is spread
     // over the cores; the results keep the order of `files`.
     let found = parallel::map(files, |(o, bytes)| {
-        let path = target.join(&o.path);
-        let read = if on_disk.contains(&o.path) {
-            fs::metadata(&path).map(|m| (None, m.permissions().mode() & 0o7777))
-        } else {
-            read_with_mode(&path).map(|(old, mode)| (Some(old), mode))
-        };
-        let Ok((old, mode)) = read else {
-            return Some(format!("missing: {}", o.path));
-        };
         let want = o.mode();
-        if let Some(old) = old.filter(|old| old != bytes) {
-            Some(describe(plan, o, &old, bytes))
-        } else if mode != want {
-            Some(format!("{}: mode {mode:o}, should be {want:o}", o.path))
-        } else {
-            None
+        match differs(o, bytes, on_disk, target)? {
+            Differs::Missing => Some(format!("missing: {}", o.path)),
+            Differs::Bytes(old) => Some(describe(plan, o, &old, bytes)),
+            Differs::Mode(mode) => Some(format!("{}: mode {mode:o}, should be {want:o}", o.path)),
         }
     });
     let mut out = Vec::new();
@@ -67,6 +56,47 @@ pub fn compare(
         out.push(format!("no longer part of the bundle: {p}"));
     }
     Ok(Comparison { stale: out, same })
+}
+
+/// The files of `files` that `target` holds byte for byte, with their mode.
+pub fn same(files: &[&(Output, Vec<u8>)], target: &Path) -> BTreeSet<String> {
+    let none = BTreeSet::new();
+    let found = parallel::map(files, |(o, bytes)| {
+        differs(o, bytes, &none, target).is_none()
+    });
+    files
+        .iter()
+        .zip(found)
+        .filter(|(_, same)| *same)
+        .map(|((o, _), _)| o.path.clone())
+        .collect()
+}
+
+/// How a file on disk differs from the one computed.
+enum Differs {
+    Missing,
+    /// The bytes on disk.
+    Bytes(Vec<u8>),
+    /// The permission bits on disk (the bytes are the same).
+    Mode(u32),
+}
+
+/// How `target`'s file `o` differs from `bytes`; `None` when it does not. The bytes of a
+/// file in `on_disk` were read from `target`: only its mode is read.
+fn differs(o: &Output, bytes: &[u8], on_disk: &BTreeSet<String>, target: &Path) -> Option<Differs> {
+    let path = target.join(&o.path);
+    let read = if on_disk.contains(&o.path) {
+        fs::metadata(&path).map(|m| (None, m.permissions().mode() & 0o7777))
+    } else {
+        read_with_mode(&path).map(|(old, mode)| (Some(old), mode))
+    };
+    let Ok((old, mode)) = read else {
+        return Some(Differs::Missing);
+    };
+    match old.filter(|old| old != bytes) {
+        Some(old) => Some(Differs::Bytes(old)),
+        None => (mode != o.mode()).then_some(Differs::Mode(mode)),
+    }
 }
 
 /// A file's bytes and permission bits.

@@ -25,7 +25,8 @@ use crate::error::Error;
 use crate::pki::{self, PkiReport};
 use crate::plan::{Output, Plan, Source};
 use crate::render::Templates;
-use std::collections::BTreeSet;
+use produce::Part;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 pub struct Options<'a> {
@@ -92,7 +93,24 @@ pub fn build(
         .clone()
         .unwrap_or_else(|| target.join("pki"));
     phases.mark("lock, recover");
-    let computed = compute(plan, templates, opts, &key_dir, &target, &mut phases)?;
+    // When keys are generated the bundle changes: the files that need no key are staged
+    // while the keys are generated (the disk works while the cores search primes).
+    let mut staging: Option<write::Staging> = None;
+    let mut early = |files: &[&(Output, Vec<u8>)]| -> Result<(), Error> {
+        let mut s = write::Staging::begin(opts.out_dir, plan)?;
+        s.add(files, &target, &compare::same(files, &target))?;
+        staging = Some(s);
+        Ok(())
+    };
+    let computed = compute(
+        plan,
+        templates,
+        opts,
+        &key_dir,
+        &target,
+        &mut phases,
+        Some(&mut early),
+    )?;
     if let Some(folder) = &computed.rotated {
         log(format!(
             "note: the replaced primary keys and their certificates are kept in {}",
@@ -101,20 +119,32 @@ pub fn build(
     }
     let files = computed.files;
     let count = files.len();
-    let comparison = compare::compare(plan, &files, &computed.on_disk, &target)?;
-    phases.mark("compare");
-    if recovery.leftovers.is_empty() && comparison.stale.is_empty() {
-        // Nothing changed: nothing is written, every file keeps its mtime.
-        return Ok(Built {
-            path: target,
-            files: count,
-            pki: computed.report,
-            changed: false,
-            phases,
-        });
-    }
-    let staging = write::stage(opts.out_dir, plan, &files, &target, &comparison.same)?;
-    let old = write::swap(opts.out_dir, &staging, &target)?;
+    let staged = match staging {
+        Some(mut staging) => {
+            let rest: Vec<&(Output, Vec<u8>)> = files
+                .iter()
+                .filter(|(o, _)| !computed.staged.contains(&o.path))
+                .collect();
+            staging.add(&rest, &target, &compare::same(&rest, &target))?;
+            staging.finish(plan, &files)?
+        }
+        None => {
+            let comparison = compare::compare(plan, &files, &computed.on_disk, &target)?;
+            phases.mark("compare");
+            if recovery.leftovers.is_empty() && comparison.stale.is_empty() {
+                // Nothing changed: nothing is written, every file keeps its mtime.
+                return Ok(Built {
+                    path: target,
+                    files: count,
+                    pki: computed.report,
+                    changed: false,
+                    phases,
+                });
+            }
+            write::stage(opts.out_dir, plan, &files, &target, &comparison.same)?
+        }
+    };
+    let old = write::swap(opts.out_dir, &staged, &target)?;
     let leftovers: Vec<PathBuf> = old.into_iter().chain(recovery.leftovers).collect();
     phases.mark("write");
     for warning in guard::remove_leftovers(&leftovers) {
@@ -137,12 +167,20 @@ struct Computed {
     files: Vec<(Output, Vec<u8>)>,
     /// The files whose bytes were read from the bundle on disk as they are (kept stores).
     on_disk: BTreeSet<String>,
+    /// The files already written into the staging folder (by `early`).
+    staged: BTreeSet<String>,
     /// `pki/rotated-<time>` when this build replaced primary keys.
     rotated: Option<String>,
 }
 
+/// What a build does with the files that need no key while its keys are generated (stage
+/// them); without it they are made with the others.
+type Early<'e> = &'e mut dyn FnMut(&[&(Output, Vec<u8>)]) -> Result<(), Error>;
+
 /// The bytes of every file of the bundle: keys and certificates from `key_dir` (reused or
-/// made), the planned outputs, the kept archive of replaced keys, the manifest.
+/// made), the planned outputs, the kept archive of replaced keys, the manifest. When keys
+/// are generated and `early` is given, the files that need no key are made meanwhile and
+/// handed to it.
 fn compute(
     plan: &Plan,
     templates: &Templates,
@@ -150,9 +188,10 @@ fn compute(
     key_dir: &Path,
     target: &Path,
     phases: &mut Phases,
+    early: Option<Early>,
 ) -> Result<Computed, Error> {
     // The templates parse on their own thread meanwhile (see `run::build`).
-    let (pki, report) = pki::load_or_create_with(
+    let pending = pki::begin(
         key_dir,
         &plan.keys,
         &plan.certs,
@@ -160,6 +199,35 @@ fn compute(
         opts.now,
         opts.rotate_keys,
     )?;
+    let mut staged: Vec<(Output, Vec<u8>)> = Vec::new();
+    let (pki, report) = match early.filter(|_| pending.generates()) {
+        Some(early) => {
+            // No output that needs no key reads `pki`.
+            let none = pki::Pki::default();
+            let inputs = produce::Inputs {
+                plan,
+                templates,
+                pki: &none,
+                previous: target,
+            };
+            let (keys, key_free) = std::thread::scope(|s| {
+                let keys = s.spawn(|| pending.finish());
+                let key_free = produce::produce(&inputs, Part::KeyFree).and_then(|made| {
+                    let files: Vec<(Output, Vec<u8>)> = made
+                        .into_iter()
+                        .map(|(o, m)| (o.clone(), m.bytes))
+                        .collect();
+                    early(&files.iter().collect::<Vec<_>>())?;
+                    Ok(files)
+                });
+                (keys.join().expect("no key generation panics"), key_free)
+            });
+            let keys = keys?;
+            staged = key_free?;
+            keys
+        }
+        None => pending.finish()?,
+    };
     phases.mark("keys");
     let inputs = produce::Inputs {
         plan,
@@ -167,13 +235,27 @@ fn compute(
         pki: &pki,
         previous: target,
     };
-    let mut files: Vec<(Output, Vec<u8>)> = Vec::new();
+    let part = if staged.is_empty() {
+        Part::All
+    } else {
+        Part::WithKeys
+    };
     let mut on_disk = BTreeSet::new();
-    for (o, made) in produce::produce(&inputs)? {
+    let mut files: Vec<(Output, Vec<u8>)> = Vec::new();
+    for (o, made) in produce::produce(&inputs, part)? {
         if made.on_disk {
             on_disk.insert(o.path.clone());
         }
         files.push((o.clone(), made.bytes));
+    }
+    let staged_paths: BTreeSet<String> = staged.iter().map(|(o, _)| o.path.clone()).collect();
+    if !staged.is_empty() {
+        // Back in plan order, which the manifest and the node archives follow.
+        let order: HashMap<&str, usize> = (plan.outputs.iter().enumerate())
+            .map(|(i, o)| (o.path.as_str(), i))
+            .collect();
+        files.extend(staged);
+        files.sort_by_key(|(o, _)| order[o.path.as_str()]);
     }
     phases.mark("render, stores");
     let (archive, rotated) = archive::files(target, &pki, opts.now)?;
@@ -197,6 +279,7 @@ fn compute(
         report,
         files,
         on_disk,
+        staged: staged_paths,
         rotated,
     })
 }
@@ -220,6 +303,7 @@ pub fn check(plan: &Plan, templates: &Templates, opts: &Options) -> Result<Vec<S
         &pki_dir,
         &target,
         &mut Phases::start(),
+        None,
     )?;
     Ok(compare::compare(plan, &computed.files, &computed.on_disk, &target)?.stale)
 }

@@ -46,6 +46,7 @@ pub fn node_diff(
         &key_dir,
         &target,
         &mut Phases::start(),
+        None,
     )?;
     // `nodes/<node>/`, and with Secure Vault `secrets/<node>/`: both go over the pack.
     let name = &plan.nodes[node].name;

@@ -43,27 +43,75 @@ impl Made {
     }
 }
 
-/// Produces the bytes of every output but the node archives, the manifest and the marker
-/// (made from these by `bundle`), in plan order. The truststores are made here; everything
-/// else on one worker per core (`made`).
-pub fn produce<'p>(inputs: &Inputs<'p>) -> Result<Vec<(&'p Output, Made)>, Error> {
+/// Which outputs `produce` makes.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Part {
+    All,
+    /// Those made without any key or certificate: a cold build makes and writes them while
+    /// its keys are generated (`inputs.pki` may then be empty).
+    KeyFree,
+    /// The others.
+    WithKeys,
+}
+
+impl Part {
+    fn takes(self, source: &Source) -> bool {
+        let key_free = match source {
+            Source::NodeConfig { .. }
+            | Source::NginxConfig { .. }
+            | Source::DatabaseScript
+            | Source::H2ServerScript
+            | Source::Sync { .. }
+            | Source::Deploy { .. }
+            | Source::Readme
+            | Source::SecureVault {
+                file: VaultFile::CipherTool | VaultFile::SecretConf,
+                ..
+            } => true,
+            Source::Key { .. }
+            | Source::Certificate { .. }
+            | Source::LoadBalancerCertificate { .. }
+            | Source::LoadBalancerKey { .. }
+            | Source::LoadBalancerBackends { .. }
+            | Source::Keystore { .. }
+            | Source::Truststore { .. }
+            | Source::SecureVault {
+                file: VaultFile::CipherText,
+                ..
+            } => false,
+            // Made by `bundle` from the others.
+            Source::NodeArchive { .. } | Source::Manifest | Source::Marker | Source::Archived => {
+                return false
+            }
+        };
+        match self {
+            Part::All => true,
+            Part::KeyFree => key_free,
+            Part::WithKeys => !key_free,
+        }
+    }
+}
+
+/// Produces the bytes of the outputs of `part` but the node archives, the manifest and the
+/// marker (made from these by `bundle`), in plan order. The truststores are made here;
+/// everything else on one worker per core (`made`).
+pub fn produce<'p>(inputs: &Inputs<'p>, part: Part) -> Result<Vec<(&'p Output, Made)>, Error> {
     let outputs: Vec<&Output> = inputs
         .plan
         .outputs
         .iter()
-        .filter(|o| {
-            !matches!(
-                o.source,
-                Source::NodeArchive { .. } | Source::Manifest | Source::Marker
-            )
-        })
+        .filter(|o| part.takes(&o.source))
         .collect();
     // The truststores need no template: made first, while the templates may still parse.
-    let mut truststores = Truststores::new(inputs)?;
+    let mut truststores = None;
     let mut trusted = Vec::new();
     for o in &outputs {
         if let Source::Truststore { .. } = o.source {
-            trusted.push(truststores.bytes(o));
+            let stores = match &mut truststores {
+                Some(stores) => stores,
+                None => truststores.insert(Truststores::new(inputs)?),
+            };
+            trusted.push(stores.bytes(o));
         }
     }
     let mut trusted = trusted.into_iter();

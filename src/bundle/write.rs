@@ -4,7 +4,7 @@
 //! build (`guard::recover`).
 use crate::error::Error;
 use crate::plan::{Output, Plan, MARKER};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, File};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -39,85 +39,140 @@ pub fn stage(
     previous: &Path,
     same: &BTreeSet<String>,
 ) -> Result<PathBuf, Error> {
-    let staging = out_dir.join(format!(
-        ".{}.staging-{}",
-        plan.deployment.name,
-        std::process::id()
-    ));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(werr(&staging))?;
-    }
-    let result = write_all(&staging, plan, files, previous, same);
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result.map(|()| staging)
+    let mut staging = Staging::begin(out_dir, plan)?;
+    staging.add(&files.iter().collect::<Vec<_>>(), previous, same)?;
+    staging.finish(plan, files)
 }
 
-fn write_all(
-    staging: &Path,
-    plan: &Plan,
-    files: &[(Output, Vec<u8>)],
-    previous: &Path,
-    same: &BTreeSet<String>,
-) -> Result<(), Error> {
-    make_dir(staging, DIR_MODE)?;
-    let mut dirs: Vec<PathBuf> = vec![staging.to_path_buf()];
-    let (marker, rest): (Vec<_>, Vec<_>) = files.iter().partition(|(o, _)| o.path == MARKER);
-    let mut written = Vec::new();
-    for (o, bytes) in rest {
-        let path = staging.join(&o.path);
-        make_parents(staging, &path, &mut dirs)?;
-        // A file the previous bundle holds byte for byte is linked, not written again, so it
-        // keeps its mtime (rsync and configuration tools see no change).
-        let linked = same.contains(&o.path) && fs::hard_link(previous.join(&o.path), &path).is_ok();
-        if !linked {
-            write_file(&path, bytes, o.mode())?;
-            written.push(path);
+/// A staging folder being filled: files go in as they are ready (a cold build writes the
+/// files that need no key while its keys are generated), the marker last (`finish`).
+/// Dropped unfinished (an error on the way), it is removed; a crash leaves it for
+/// `guard::recover`.
+pub struct Staging {
+    path: PathBuf,
+    /// Every folder made, for the final flush.
+    dirs: Vec<PathBuf>,
+    made: HashSet<PathBuf>,
+    /// Folders holding a private file: 0700 at the end.
+    private: BTreeSet<PathBuf>,
+    finished: bool,
+}
+
+impl Staging {
+    /// A fresh, empty staging folder in `out_dir` (one left by this process id is removed).
+    pub fn begin(out_dir: &Path, plan: &Plan) -> Result<Staging, Error> {
+        let path = out_dir.join(format!(
+            ".{}.staging-{}",
+            plan.deployment.name,
+            std::process::id()
+        ));
+        if path.exists() {
+            fs::remove_dir_all(&path).map_err(werr(&path))?;
         }
-        if o.path == "manifest.json" {
+        make_dir(&path, DIR_MODE)?;
+        Ok(Staging {
+            dirs: vec![path.clone()],
+            path,
+            made: HashSet::new(),
+            private: BTreeSet::new(),
+            finished: false,
+        })
+    }
+
+    /// Writes `files` (the marker excepted: `finish` writes it) and flushes them. A file
+    /// `same` names is linked from `previous` instead.
+    pub fn add(
+        &mut self,
+        files: &[&(Output, Vec<u8>)],
+        previous: &Path,
+        same: &BTreeSet<String>,
+    ) -> Result<(), Error> {
+        let files: Vec<&(Output, Vec<u8>)> = files
+            .iter()
+            .copied()
+            .filter(|(o, _)| o.path != MARKER)
+            .collect();
+        for (o, _) in &files {
+            let path = self.path.join(&o.path);
+            make_parents(&self.path, &path, &mut self.dirs, &mut self.made)?;
+            if o.private {
+                self.private
+                    .insert(path.parent().expect("a file").to_path_buf());
+            }
+        }
+        let mut written = Vec::new();
+        for (o, bytes) in &files {
+            let path = self.path.join(&o.path);
+            // A file the previous bundle holds byte for byte is linked, not written again, so
+            // it keeps its mtime (rsync and configuration tools see no change); the folder's
+            // flush records the link.
+            let linked =
+                same.contains(&o.path) && fs::hard_link(previous.join(&o.path), &path).is_ok();
+            if !linked {
+                write_file(&path, bytes, o.mode())?;
+                written.push(path);
+            }
+        }
+        if files.iter().any(|(o, _)| o.path == "manifest.json") {
             failpoint("staged-manifest");
         }
+        // Flushed several at a time, each opened again (a bundle of any size stays far below
+        // the limit on open files).
+        at_once(&written, |path| {
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(werr(path))
+        })
     }
-    // Every file is on disk before the marker is written.
-    sync_all(&written)?;
-    for (o, bytes) in marker {
-        let path = staging.join(&o.path);
-        write_file(&path, bytes, o.mode())?;
-        sync_all(&[path])?;
-    }
-    for n in &plan.nodes {
-        for dir in &n.dirs {
-            let p = staging.join("nodes").join(&n.name).join(dir);
-            make_parents(staging, &p.join("x"), &mut dirs)?;
+
+    /// Every file is on disk: the marker (from `files`), the planned empty folders, the
+    /// private folders' modes, every folder flushed. Returns the staging folder.
+    pub fn finish(mut self, plan: &Plan, files: &[(Output, Vec<u8>)]) -> Result<PathBuf, Error> {
+        for (o, bytes) in files.iter().filter(|(o, _)| o.path == MARKER) {
+            let path = self.path.join(&o.path);
+            write_file(&path, bytes, o.mode())?
+                .sync_all()
+                .map_err(werr(&path))?;
         }
+        for n in &plan.nodes {
+            for dir in &n.dirs {
+                let p = self.path.join("nodes").join(&n.name).join(dir);
+                make_parents(&self.path, &p.join("x"), &mut self.dirs, &mut self.made)?;
+            }
+        }
+        for dir in &self.private {
+            fs::set_permissions(dir, fs::Permissions::from_mode(PRIVATE_DIR_MODE))
+                .map_err(werr(dir))?;
+        }
+        at_once(&self.dirs, |dir| sync_dir(dir))?;
+        self.finished = true;
+        Ok(self.path.clone())
     }
-    for (o, _) in files.iter().filter(|(o, _)| o.private) {
-        let dir = staging.join(&o.path);
-        let dir = dir.parent().expect("a file");
-        fs::set_permissions(dir, fs::Permissions::from_mode(PRIVATE_DIR_MODE))
-            .map_err(werr(dir))?;
-    }
-    dirs.sort();
-    dirs.dedup();
-    sync_all(&dirs)
 }
 
-/// Flushes files (or folders) to disk, several at a time: the file system commits
-/// concurrent flushes together, where one after another each waits for its own commit.
-/// Each is opened again to be flushed, so a bundle of any size stays far below the limit
-/// on open files.
-fn sync_all(paths: &[PathBuf]) -> Result<(), Error> {
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// `f` of every item, several at a time: the file system commits concurrent flushes
+/// together, where one after another each waits for its own commit. Each item's file is
+/// open only while its `f` runs, so a bundle of any size stays far below the limit on open
+/// files. The first error, if any.
+fn at_once<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<(), Error> + Sync) -> Result<(), Error> {
     const AT_ONCE: usize = 16;
     let next = AtomicUsize::new(0);
     let first_error = Mutex::new(None);
     std::thread::scope(|s| {
-        for _ in 0..AT_ONCE.min(paths.len()) {
+        for _ in 0..AT_ONCE.min(items.len()) {
             s.spawn(|| {
-                while let Some(path) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    if let Err(e) = File::open(path).and_then(|f| f.sync_all()) {
+                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if let Err(e) = f(item) {
                         let mut first = first_error.lock().expect("no thread panics holding it");
-                        first.get_or_insert_with(|| werr(path)(e));
+                        first.get_or_insert(e);
                     }
                 }
             });
@@ -129,8 +184,15 @@ fn sync_all(paths: &[PathBuf]) -> Result<(), Error> {
     }
 }
 
-/// Creates every folder between `root` and `file`, remembering them for the final sync.
-fn make_parents(root: &Path, file: &Path, dirs: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// Creates every folder between `root` and `file` that `made` does not hold yet (the
+/// staging folder is new: only kmgen creates folders in it), remembering them in `dirs`
+/// for the final sync.
+fn make_parents(
+    root: &Path,
+    file: &Path,
+    dirs: &mut Vec<PathBuf>,
+    made: &mut HashSet<PathBuf>,
+) -> Result<(), Error> {
     let mut dir = root.to_path_buf();
     let rel = file
         .parent()
@@ -139,7 +201,7 @@ fn make_parents(root: &Path, file: &Path, dirs: &mut Vec<PathBuf>) -> Result<(),
         .expect("under root");
     for part in rel.components() {
         dir.push(part);
-        if !dir.exists() {
+        if made.insert(dir.clone()) {
             make_dir(&dir, DIR_MODE)?;
             dirs.push(dir.clone());
         }
@@ -156,8 +218,8 @@ fn make_dir(dir: &Path, mode: u32) -> Result<(), Error> {
     fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(werr(dir))
 }
 
-/// Writes a new file; the caller flushes it to disk (`sync_all`).
-fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+/// Writes a new file; the caller flushes it to disk.
+fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<File, Error> {
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -166,7 +228,8 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .map_err(werr(path))?;
     f.set_permissions(fs::Permissions::from_mode(mode))
         .map_err(werr(path))?;
-    f.write_all(bytes).map_err(werr(path))
+    f.write_all(bytes).map_err(werr(path))?;
+    Ok(f)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), Error> {

@@ -61,6 +61,29 @@ pub fn load_or_create_with(
     now: OffsetDateTime,
     allow_rotate: bool,
 ) -> Result<(Pki, PkiReport), PkiError> {
+    begin(dir, keys, certs, provided, now, allow_rotate)?.finish()
+}
+
+/// `load_or_create_with` in two steps around the key generation, so that a build can do
+/// what needs no key meanwhile: what `dir` supplies, and the keys still to generate.
+pub struct Pending<'a> {
+    dir: &'a Path,
+    certs: &'a [CertSpec],
+    now: OffsetDateTime,
+    pki: Pki,
+    report: PkiReport,
+    to_generate: Vec<&'a KeySpec>,
+}
+
+/// Reads `dir` and reuses the keys that still fit (see `load_or_create_with`).
+pub fn begin<'a>(
+    dir: &'a Path,
+    keys: &'a [KeySpec],
+    certs: &'a [CertSpec],
+    provided: &BTreeMap<String, Secret>,
+    now: OffsetDateTime,
+    allow_rotate: bool,
+) -> Result<Pending<'a>, PkiError> {
     check_specs(keys, certs)?;
     let mut report = PkiReport::default();
     let mut pki = Pki::default();
@@ -71,7 +94,46 @@ pub fn load_or_create_with(
         allow_rotate,
     };
     let to_generate = reuse_keys(&ctx, keys, &mut pki, &mut report)?;
-    pki.keys.extend(generate_keys(&to_generate)?);
+    Ok(Pending {
+        dir,
+        certs,
+        now,
+        pki,
+        report,
+        to_generate,
+    })
+}
+
+impl Pending<'_> {
+    /// Whether `finish` generates keys (the long part of a cold build).
+    pub fn generates(&self) -> bool {
+        !self.to_generate.is_empty()
+    }
+
+    /// Generates the missing keys on every core and issues or reuses every certificate.
+    pub fn finish(self) -> Result<(Pki, PkiReport), PkiError> {
+        let Pending {
+            dir,
+            certs,
+            now,
+            mut pki,
+            mut report,
+            to_generate,
+        } = self;
+        pki.keys.extend(generate_keys(&to_generate)?);
+        issue_all(dir, certs, now, &mut pki, &mut report)?;
+        Ok((pki, report))
+    }
+}
+
+/// Issues (or reuses from `dir`) every certificate of `certs` on the keys of `pki`.
+fn issue_all(
+    dir: &Path,
+    certs: &[CertSpec],
+    now: OffsetDateTime,
+    pki: &mut Pki,
+    report: &mut PkiReport,
+) -> Result<(), PkiError> {
     // The CA's spec comes first (`plan::pki_specs`) and is issued before what it signs; every
     // other certificate needs only its own key and the CA, so those are issued side by side.
     let (ca_specs, rest): (Vec<&CertSpec>, Vec<&CertSpec>) =
@@ -98,7 +160,7 @@ pub fn load_or_create_with(
         report.certs.push((spec.id.clone(), action));
         pki.certs.insert(spec.id.clone(), cert);
     }
-    Ok((pki, report))
+    Ok(())
 }
 
 /// Moves every key of `dir` that still fits its spec into `pki` and returns the specs left to

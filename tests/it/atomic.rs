@@ -94,6 +94,42 @@ fn render_failure_leaves_the_previous_bundle_unchanged() {
 }
 
 #[test]
+fn render_failure_while_keys_are_generated_leaves_the_previous_bundle_unchanged() {
+    let dir = setup();
+    let before = build_ok(&dir);
+    // New keys: the files that need none are staged while the keys are generated, and the
+    // template fails there.
+    dir.write(
+        "broken/common/repository/conf/carbon.xml",
+        "<Server>{{ ctx.no_such_value }}</Server>\n",
+    );
+    let r = build(&dir, &["--templates", "broken", "--rotate-keys"])
+        .failure(1)
+        .stdout_is("");
+    assert!(
+        r.stderr
+            .starts_with("error: cannot render `common/repository/conf/carbon.xml`"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before, "render failure while generating keys");
+}
+
+#[test]
+fn render_failure_on_a_fresh_target_leaves_nothing() {
+    let dir = setup();
+    dir.write(
+        "broken/common/repository/conf/carbon.xml",
+        "<Server>{{ ctx.no_such_value }}</Server>\n",
+    );
+    build(&dir, &["--templates", "broken"])
+        .failure(1)
+        .stdout_is("");
+    let left: Vec<String> = tree(&dir.join("out")).into_iter().map(|f| f.0).collect();
+    assert_eq!(left, [format!(".{NAME}.lock")], "left {left:?}");
+}
+
+#[test]
 fn template_syntax_error_leaves_the_previous_bundle_unchanged() {
     let dir = setup();
     let before = build_ok(&dir);

@@ -88,6 +88,39 @@ fn a_changed_rebuild_rewrites_only_what_changed() {
 }
 
 #[test]
+fn a_rebuild_that_generates_a_key_rewrites_only_what_changed() {
+    let dir = setup();
+    build(&dir, &[]).success();
+    let bundle = dir.join(format!("out/{NAME}"));
+    let before = stamps(&bundle);
+    // A lost primary key, replaced on purpose: the files that need no key are staged while
+    // the key is generated, and those that did not change are linked from the previous
+    // bundle all the same, as are the stores that did not change.
+    fs::remove_file(bundle.join("pki/keys/apim.key.pem")).unwrap();
+    build(&dir, &["--rotate-keys"])
+        .success()
+        .stdout_contains("Wrote ");
+    let after = stamps(&bundle);
+    for kept in [
+        "nodes/apim/repository/conf/registry.xml",
+        "nodes/km/repository/conf/carbon.xml",
+        "README.md",
+        "pki/keys/is-km.key.pem",
+        "nodes/km/repository/resources/security/wso2carbon.jks",
+    ] {
+        assert_eq!(after[kept], before[kept], "{kept} was rewritten");
+    }
+    for changed in [
+        "pki/keys/apim.key.pem",
+        "nodes/apim/repository/resources/security/wso2carbon.jks",
+        "nodes/km/repository/resources/security/client-truststore.jks",
+        "manifest.json",
+    ] {
+        assert_ne!(after[changed], before[changed], "{changed} was kept");
+    }
+}
+
+#[test]
 fn check_reports_a_stale_bundle_with_a_masked_diff_and_writes_nothing() {
     let dir = setup();
     let r = build(&dir, &["--check"]).failure(1);
