@@ -22,9 +22,19 @@ pub fn repo() -> &'static Path {
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now (for throwaway servers).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    // The kernel may hand a released port out again: a port given once in this process is
+    // never given again (two listeners of one nginx on the same port merge, and the one
+    // without `ssl` inherits it).
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if GIVEN.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
