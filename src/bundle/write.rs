@@ -50,10 +50,13 @@ pub fn stage(
 /// `guard::recover`.
 pub struct Staging {
     path: PathBuf,
-    /// Every folder made, for the final flush.
-    dirs: Vec<PathBuf>,
+    /// The folders made so far.
     made: HashSet<PathBuf>,
-    /// Folders holding a private file: 0700 at the end.
+    /// The folders changed since they were last flushed (made, or given an entry or a
+    /// mode): each `add` and `finish` flushes them, so the folders of the files staged
+    /// while keys are generated are flushed then too.
+    dirty: BTreeSet<PathBuf>,
+    /// Folders holding a private file (made 0700 with the first).
     private: BTreeSet<PathBuf>,
     finished: bool,
 }
@@ -71,7 +74,7 @@ impl Staging {
         }
         make_dir(&path, DIR_MODE)?;
         Ok(Staging {
-            dirs: vec![path.clone()],
+            dirty: BTreeSet::from([path.clone()]),
             path,
             made: HashSet::new(),
             private: BTreeSet::new(),
@@ -94,11 +97,13 @@ impl Staging {
             .collect();
         for (o, _) in &files {
             let path = self.path.join(&o.path);
-            make_parents(&self.path, &path, &mut self.dirs, &mut self.made)?;
-            if o.private {
-                self.private
-                    .insert(path.parent().expect("a file").to_path_buf());
+            make_parents(&self.path, &path, &mut self.made, &mut self.dirty)?;
+            let dir = path.parent().expect("a file").to_path_buf();
+            if o.private && self.private.insert(dir.clone()) {
+                fs::set_permissions(&dir, fs::Permissions::from_mode(PRIVATE_DIR_MODE))
+                    .map_err(werr(&dir))?;
             }
+            self.dirty.insert(dir);
         }
         let mut written = Vec::new();
         for (o, bytes) in &files {
@@ -117,34 +122,37 @@ impl Staging {
             failpoint("staged-manifest");
         }
         // Flushed several at a time, each opened again (a bundle of any size stays far below
-        // the limit on open files).
+        // the limit on open files), then their folders.
         at_once(&written, |path| {
             File::open(path)
                 .and_then(|f| f.sync_all())
                 .map_err(werr(path))
-        })
+        })?;
+        self.flush_dirs()
     }
 
-    /// Every file is on disk: the marker (from `files`), the planned empty folders, the
-    /// private folders' modes, every folder flushed. Returns the staging folder.
+    fn flush_dirs(&mut self) -> Result<(), Error> {
+        let dirty: Vec<PathBuf> = std::mem::take(&mut self.dirty).into_iter().collect();
+        at_once(&dirty, |dir| sync_dir(dir))
+    }
+
+    /// Every file is on disk: the marker (from `files`), the planned empty folders, every
+    /// folder flushed. Returns the staging folder.
     pub fn finish(mut self, plan: &Plan, files: &[(Output, Vec<u8>)]) -> Result<PathBuf, Error> {
         for (o, bytes) in files.iter().filter(|(o, _)| o.path == MARKER) {
             let path = self.path.join(&o.path);
             write_file(&path, bytes, o.mode())?
                 .sync_all()
                 .map_err(werr(&path))?;
+            self.dirty.insert(self.path.clone());
         }
         for n in &plan.nodes {
             for dir in &n.dirs {
                 let p = self.path.join("nodes").join(&n.name).join(dir);
-                make_parents(&self.path, &p.join("x"), &mut self.dirs, &mut self.made)?;
+                make_parents(&self.path, &p.join("x"), &mut self.made, &mut self.dirty)?;
             }
         }
-        for dir in &self.private {
-            fs::set_permissions(dir, fs::Permissions::from_mode(PRIVATE_DIR_MODE))
-                .map_err(werr(dir))?;
-        }
-        at_once(&self.dirs, |dir| sync_dir(dir))?;
+        self.flush_dirs()?;
         self.finished = true;
         Ok(self.path.clone())
     }
@@ -185,13 +193,13 @@ fn at_once<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<(), Error> + Sync) -> 
 }
 
 /// Creates every folder between `root` and `file` that `made` does not hold yet (the
-/// staging folder is new: only kmgen creates folders in it), remembering them in `dirs`
-/// for the final sync.
+/// staging folder is new: only kmgen creates folders in it); each new folder and the one
+/// holding it are to be flushed (`dirty`).
 fn make_parents(
     root: &Path,
     file: &Path,
-    dirs: &mut Vec<PathBuf>,
     made: &mut HashSet<PathBuf>,
+    dirty: &mut BTreeSet<PathBuf>,
 ) -> Result<(), Error> {
     let mut dir = root.to_path_buf();
     let rel = file
@@ -200,10 +208,12 @@ fn make_parents(
         .strip_prefix(root)
         .expect("under root");
     for part in rel.components() {
+        let parent = dir.clone();
         dir.push(part);
         if made.insert(dir.clone()) {
             make_dir(&dir, DIR_MODE)?;
-            dirs.push(dir.clone());
+            dirty.insert(parent);
+            dirty.insert(dir.clone());
         }
     }
     Ok(())

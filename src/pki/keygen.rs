@@ -7,7 +7,10 @@
 //! `aws-lc-sys@0.47.0:aws-lc/crypto/fipsmodule/rsa/rsa_impl.c`), so how long a search
 //! took says nothing of the pair it found: the kept pair is as random as any other. The
 //! search that lost is left to end on its own (its thread is detached and its pair
-//! dropped), so no build waits for the slowest search of its last key.
+//! dropped), so no build waits for the slowest search of its last key. A worker joining a
+//! search runs at the lowest priority: it takes only a core that neither the other searches
+//! nor the rest of the build (rendering, writing, and the stores once the keys are found)
+//! want.
 use super::error::PkiError;
 use super::material::KeyMaterial;
 use super::specs::rsa_size;
@@ -28,8 +31,9 @@ struct Board {
 
 impl Board {
     /// The next key for a free worker: a waiting one, else the unfound key with the fewest
-    /// searchers (the largest among them); `None` when every key is found.
-    fn next(&mut self) -> Option<(usize, u32)> {
+    /// searchers (the largest among them), and whether it joins a search under way; `None`
+    /// when every key is found.
+    fn next(&mut self) -> Option<(usize, u32, bool)> {
         let i = if self.waiting.is_empty() {
             (0..self.bits.len())
                 .filter(|&i| !self.found[i])
@@ -38,7 +42,7 @@ impl Board {
             self.waiting.remove(0)
         };
         self.searchers[i] += 1;
-        Some((i, self.bits[i]))
+        Some((i, self.bits[i], self.searchers[i] > 1))
     }
 }
 
@@ -84,7 +88,12 @@ pub(super) fn generate_keys(specs: &[&KeySpec]) -> Result<Vec<(String, KeyMateri
 fn work(board: &Mutex<Board>, tx: &mpsc::Sender<(usize, Result<KeyMaterial, String>)>) {
     loop {
         let next = board.lock().expect("no worker panics holding it").next();
-        let Some((i, bits)) = next else { return };
+        let Some((i, bits, joins)) = next else { return };
+        if joins {
+            // A second search only speeds up a key when a core is idle: it yields to the
+            // build's other work (rendering, writing), and to the key's first search.
+            yield_to_others();
+        }
         let key = generate_key(bits);
         let first = {
             let mut b = board.lock().expect("no worker panics holding it");
@@ -96,6 +105,17 @@ fn work(board: &Mutex<Board>, tx: &mpsc::Sender<(usize, Result<KeyMaterial, Stri
         if first && tx.send((i, key)).is_err() {
             return;
         }
+    }
+}
+
+/// Lowers this thread's scheduling priority to the lowest (Linux schedules threads one by
+/// one: `setpriority(2)` on the thread id). Elsewhere, nothing.
+fn yield_to_others() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers; a failure leaves the priority as it was.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
     }
 }
 
