@@ -109,7 +109,7 @@ pub fn produce<'p>(inputs: &Inputs<'p>, part: Part) -> Result<Vec<(&'p Output, M
         if let Source::Truststore { .. } = o.source {
             let stores = match &mut truststores {
                 Some(stores) => stores,
-                None => truststores.insert(Truststores::new(inputs)?),
+                None => truststores.insert(Truststores::new(inputs)),
             };
             trusted.push(stores.bytes(o));
         }
@@ -265,26 +265,22 @@ fn vault_file(inputs: &Inputs, o: &Output, node: usize, file: VaultFile) -> Resu
 struct Truststores<'a> {
     inputs: &'a Inputs<'a>,
     trusted: Vec<(String, Vec<u8>)>,
-    entries: Vec<keystore::Entry>,
+    /// The entries a store must hold, worked out when a store on disk is to be checked.
+    entries: Option<Vec<keystore::Entry>>,
     encoded: Option<Vec<u8>>,
     /// Stores read from disk, and whether they hold exactly `entries`.
     seen: Vec<(Vec<u8>, bool)>,
 }
 
 impl<'a> Truststores<'a> {
-    fn new(inputs: &'a Inputs<'a>) -> Result<Self, Error> {
-        let d = &inputs.plan.deployment;
-        let trusted = trust::trusted(d, inputs.pki);
-        let password = d.tls.truststore_password.expose();
-        let entries =
-            keystore::trust_entries(&trusted, password).map_err(|e| store_err(inputs, e))?;
-        Ok(Truststores {
+    fn new(inputs: &'a Inputs<'a>) -> Self {
+        Truststores {
             inputs,
-            trusted,
-            entries,
+            trusted: trust::trusted(&inputs.plan.deployment, inputs.pki),
+            entries: None,
             encoded: None,
             seen: Vec::new(),
-        })
+        }
     }
 
     /// The bytes of truststore `o`: the one on disk when it holds exactly the entries.
@@ -296,7 +292,14 @@ impl<'a> Truststores<'a> {
             let keep = match known {
                 Some((_, keep)) => *keep,
                 None => {
-                    let keep = holds(tls.format, &old, password, &self.entries);
+                    let entries = match &mut self.entries {
+                        Some(entries) => entries,
+                        None => self.entries.insert(
+                            keystore::trust_entries(&self.trusted, password)
+                                .map_err(|e| store_err(self.inputs, e))?,
+                        ),
+                    };
+                    let keep = holds(tls.format, &old, password, entries);
                     self.seen.push((old.clone(), keep));
                     keep
                 }
@@ -344,9 +347,9 @@ fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Made, Error> {
         what: "keystore",
         source,
     };
-    let entries =
-        keystore::key_entries(alias, key.pkcs8_der(), cert, &issuers, password).map_err(fail)?;
     if let Ok(old) = fs::read(inputs.previous.join(&o.path)) {
+        let entries = keystore::key_entries(alias, key.pkcs8_der(), cert, &issuers, password)
+            .map_err(fail)?;
         if holds(format, &old, password, &entries) {
             return Ok(Made::kept(old));
         }
