@@ -6,7 +6,7 @@
 //! rebuild. Our templates are mostly text: each long stretch of it is swapped for a short
 //! placeholder before the parse and put back into the parsed tree. The result is the tree
 //! Tera builds from the whole text; when anything does not add up (the text holds the
-//! placeholder character, a placeholder is not found back in exactly one text node, the
+//! placeholder character, a placeholder is not found back exactly once, in text, the
 //! masked source does not parse), the template is parsed again from its whole text, so
 //! errors and results are Tera's own.
 use tera::ast::{Block, Node};
