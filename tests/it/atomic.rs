@@ -71,25 +71,32 @@ fn assert_unchanged(dir: &Scratch, before: &[(String, Vec<u8>)], what: &str) {
     );
 }
 
-#[test]
-fn render_failure_leaves_the_previous_bundle_unchanged() {
-    let dir = setup();
-    let before = build_ok(&dir);
-    // A template that parses but cannot render: the build fails after validation, planning
-    // and key loading, before anything is written.
+/// A `--templates` folder whose carbon.xml parses but cannot render, and a build with it
+/// (and `extra`): it fails after validation, planning and key loading, naming the template.
+fn build_with_unrenderable_carbon(dir: &Scratch, extra: &[&str]) {
     dir.write(
         "broken/common/repository/conf/carbon.xml",
         "<Server>{{ ctx.no_such_value }}</Server>\n",
     );
-    let r = build(&dir, &["--templates", "broken"])
-        .failure(1)
-        .stdout_is("");
+    let args: Vec<&str> = ["--templates", "broken"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    let r = build(dir, &args).failure(1).stdout_is("");
     assert!(
         r.stderr
             .starts_with("error: cannot render `common/repository/conf/carbon.xml`"),
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn render_failure_leaves_the_previous_bundle_unchanged() {
+    let dir = setup();
+    let before = build_ok(&dir);
+    build_with_unrenderable_carbon(&dir, &[]);
     assert_unchanged(&dir, &before, "render failure");
 }
 
@@ -99,32 +106,14 @@ fn render_failure_while_keys_are_generated_leaves_the_previous_bundle_unchanged(
     let before = build_ok(&dir);
     // New keys: the files that need none are staged while the keys are generated, and the
     // template fails there.
-    dir.write(
-        "broken/common/repository/conf/carbon.xml",
-        "<Server>{{ ctx.no_such_value }}</Server>\n",
-    );
-    let r = build(&dir, &["--templates", "broken", "--rotate-keys"])
-        .failure(1)
-        .stdout_is("");
-    assert!(
-        r.stderr
-            .starts_with("error: cannot render `common/repository/conf/carbon.xml`"),
-        "{}",
-        r.stderr
-    );
+    build_with_unrenderable_carbon(&dir, &["--rotate-keys"]);
     assert_unchanged(&dir, &before, "render failure while generating keys");
 }
 
 #[test]
 fn render_failure_on_a_fresh_target_leaves_nothing() {
     let dir = setup();
-    dir.write(
-        "broken/common/repository/conf/carbon.xml",
-        "<Server>{{ ctx.no_such_value }}</Server>\n",
-    );
-    build(&dir, &["--templates", "broken"])
-        .failure(1)
-        .stdout_is("");
+    build_with_unrenderable_carbon(&dir, &[]);
     let left: Vec<String> = tree(&dir.join("out")).into_iter().map(|f| f.0).collect();
     assert_eq!(left, [format!(".{NAME}.lock")], "left {left:?}");
 }
