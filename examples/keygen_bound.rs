@@ -32,7 +32,7 @@ fn main() {
     let rounds: u32 = args
         .get(1)
         .map_or(3, |r| r.parse().expect("ROUNDS is a number"));
-    // Seeds the generator (aws-lc's jitter entropy, ~30 ms) before anything is timed.
+    // Seeds the generator before anything is timed (from the kernel: .cargo/config.toml).
     KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
     let (mut sum, mut longest) = (0.0, 0.0);
     for _ in 0..rounds {
