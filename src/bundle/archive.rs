@@ -2,6 +2,7 @@
 //! more) moves them, with the certificates issued on them, into `pki/rotated-<time>/` of the
 //! new bundle, and every later build carries those folders forward. Folders holding a key
 //! are 0700 and the keys 0600, like `pki/keys/`.
+use super::{Bytes, OutputBytes};
 use crate::error::Error;
 use crate::pki::Pki;
 use crate::plan::{FileKind, Output, Source};
@@ -9,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 /// Files found or made by the build, with their bytes.
-type Files = Vec<(Output, Vec<u8>)>;
+type Files = Vec<OutputBytes>;
 
 /// The archive files of this build: earlier `pki/rotated-*` folders of `previous` (the bundle
 /// on disk), then the keys `pki` replaced now under `pki/rotated-<stamp>/`.
@@ -35,13 +36,13 @@ pub fn files(
         let path = format!("{folder}/keys/{id}.key.pem");
         out.push((
             archived(path, FileKind::PrivateKey, true),
-            key.pem().as_bytes().to_vec(),
+            Bytes::new(key.pem().as_bytes().to_vec()),
         ));
         for (cert_id, pem) in certs {
             let path = format!("{folder}/certs/{cert_id}.crt.pem");
             out.push((
                 archived(path, FileKind::Certificate, false),
-                pem.as_bytes().to_vec(),
+                Bytes::new(pem.as_bytes().to_vec()),
             ));
         }
     }
@@ -88,7 +89,7 @@ fn carried(previous: &Path) -> Result<Files, Error> {
                 })?;
                 let file = f.file_name().to_string_lossy().into_owned();
                 let rel = format!("pki/{name}/{sub}/{file}");
-                out.push((archived(rel, kind, private), bytes));
+                out.push((archived(rel, kind, private), Bytes::new(bytes)));
             }
         }
     }

@@ -2,6 +2,7 @@
 //! a rebuild knows it has nothing to write. Secrets never appear: text diffs mask every
 //! secret value of the deployment, stores are compared by their entries, keys by identity.
 use super::diff;
+use super::OutputBytes;
 use crate::error::Error;
 use crate::keystore;
 use crate::model::parallel;
@@ -24,7 +25,7 @@ pub struct Comparison {
 /// were read from `target` to make `files` (kept stores), so only their mode is read.
 pub fn compare(
     plan: &Plan,
-    files: &[(Output, Vec<u8>)],
+    files: &[OutputBytes],
     on_disk: &BTreeSet<String>,
     target: &Path,
 ) -> Result<Comparison, Error> {
@@ -59,7 +60,7 @@ pub fn compare(
 }
 
 /// The files of `files` that `target` holds byte for byte, with their mode.
-pub fn same(files: &[&(Output, Vec<u8>)], target: &Path) -> BTreeSet<String> {
+pub fn same(files: &[&OutputBytes], target: &Path) -> BTreeSet<String> {
     let none = BTreeSet::new();
     let found = parallel::map(files, |(o, bytes)| {
         differs(o, bytes, &none, target).is_none()

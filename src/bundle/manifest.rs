@@ -1,6 +1,7 @@
 //! `manifest.json`: every file of the bundle with its digest, node and kind; no secrets.
+use super::OutputBytes;
 use crate::model::{parallel, sha256_hex};
-use crate::plan::{Output, Plan};
+use crate::plan::Plan;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -31,7 +32,7 @@ struct ManifestEntry<'a> {
 const SHARED_SIZE: usize = 16 * 1024;
 
 /// The manifest of `files` (every output before it, in plan order).
-pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) -> Vec<u8> {
+pub fn manifest(plan: &Plan, files: &[OutputBytes], profile_digest: &str) -> Vec<u8> {
     let mut digests = digests(files).into_iter();
     let m = Manifest {
         tool: "kmgen",
@@ -62,14 +63,17 @@ pub fn manifest(plan: &Plan, files: &[(Output, Vec<u8>)], profile_digest: &str) 
 
 /// The SHA-256 of each file, hashed on every core. Every node's truststore is the same
 /// file: each distinct large content is hashed once.
-fn digests(files: &[(Output, Vec<u8>)]) -> Vec<String> {
+fn digests(files: &[OutputBytes]) -> Vec<String> {
     // (content, index in `hashed`) of the large files met so far.
     let mut seen: Vec<(&[u8], usize)> = Vec::new();
     // The contents to hash, and for each file the index of its content among them.
     let mut hashed: Vec<&[u8]> = Vec::new();
     let mut which: Vec<usize> = Vec::with_capacity(files.len());
     for (_, bytes) in files {
-        let known = seen.iter().find(|(b, _)| b == bytes).map(|&(_, i)| i);
+        let known = seen
+            .iter()
+            .find(|(b, _)| *b == bytes.as_slice())
+            .map(|&(_, i)| i);
         which.push(known.unwrap_or_else(|| {
             if bytes.len() >= SHARED_SIZE {
                 seen.push((bytes, hashed.len()));

@@ -29,6 +29,14 @@ use produce::Part;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+/// A file's bytes. Files made once with the same content share them: in most deployments
+/// every node's truststore is one store, which a large deployment would otherwise hold once
+/// per node.
+pub(crate) type Bytes = std::sync::Arc<Vec<u8>>;
+
+/// A planned output and its bytes.
+pub(crate) type OutputBytes = (Output, Bytes);
+
 pub struct Options<'a> {
     pub out_dir: &'a Path,
     pub force: bool,
@@ -96,7 +104,7 @@ pub fn build(
     // When keys are generated the bundle changes: the files that need no key are staged
     // while the keys are generated (the disk works while the cores search primes).
     let mut staging: Option<write::Staging> = None;
-    let mut early = |files: &[&(Output, Vec<u8>)]| -> Result<(), Error> {
+    let mut early = |files: &[&OutputBytes]| -> Result<(), Error> {
         let mut s = write::Staging::begin(opts.out_dir, plan)?;
         s.add(files, &target, &compare::same(files, &target))?;
         staging = Some(s);
@@ -121,7 +129,7 @@ pub fn build(
     let count = files.len();
     let staged = match staging {
         Some(mut staging) => {
-            let rest: Vec<&(Output, Vec<u8>)> = files
+            let rest: Vec<&OutputBytes> = files
                 .iter()
                 .filter(|(o, _)| !computed.staged.contains(&o.path))
                 .collect();
@@ -164,7 +172,7 @@ pub fn build(
 struct Computed {
     report: PkiReport,
     /// Every file of the bundle with its bytes, the manifest and the marker last.
-    files: Vec<(Output, Vec<u8>)>,
+    files: Vec<OutputBytes>,
     /// The files whose bytes were read from the bundle on disk as they are (kept stores).
     on_disk: BTreeSet<String>,
     /// The files already written into the staging folder (by `early`).
@@ -175,7 +183,7 @@ struct Computed {
 
 /// What a build does with the files that need no key while its keys are generated (stage
 /// them); without it they are made with the others.
-type Early<'e> = &'e mut dyn FnMut(&[&(Output, Vec<u8>)]) -> Result<(), Error>;
+type Early<'e> = &'e mut dyn FnMut(&[&OutputBytes]) -> Result<(), Error>;
 
 /// The bytes of every file of the bundle: keys and certificates from `key_dir` (reused or
 /// made), the planned outputs, the kept archive of replaced keys, the manifest. When keys
@@ -199,7 +207,7 @@ fn compute(
         opts.now,
         opts.rotate_keys,
     )?;
-    let mut staged: Vec<(Output, Vec<u8>)> = Vec::new();
+    let mut staged: Vec<OutputBytes> = Vec::new();
     let (pki, report) = match early.filter(|_| pending.generates()) {
         Some(early) => {
             // No output that needs no key reads `pki`.
@@ -213,7 +221,7 @@ fn compute(
             let (keys, key_free) = std::thread::scope(|s| {
                 let keys = s.spawn(|| pending.finish());
                 let key_free = produce::produce(&inputs, Part::KeyFree).and_then(|made| {
-                    let files: Vec<(Output, Vec<u8>)> = made
+                    let files: Vec<OutputBytes> = made
                         .into_iter()
                         .map(|(o, m)| (o.clone(), m.bytes))
                         .collect();
@@ -241,7 +249,7 @@ fn compute(
         Part::WithKeys
     };
     let mut on_disk = BTreeSet::new();
-    let mut files: Vec<(Output, Vec<u8>)> = Vec::new();
+    let mut files: Vec<OutputBytes> = Vec::new();
     for (o, made) in produce::produce(&inputs, part)? {
         if made.on_disk {
             on_disk.insert(o.path.clone());
@@ -264,13 +272,13 @@ fn compute(
         match o.source {
             Source::NodeArchive { node } => {
                 let bytes = node_archive::tar_gz(&plan.nodes[node], &files, opts.archive_mtime);
-                files.push((o.clone(), bytes));
+                files.push((o.clone(), Bytes::new(bytes)));
             }
             Source::Manifest => {
                 let bytes = manifest::manifest(plan, &files, &opts.profile_digest);
-                files.push((o.clone(), bytes));
+                files.push((o.clone(), Bytes::new(bytes)));
             }
-            Source::Marker => files.push((o.clone(), b"kmgen\n".to_vec())),
+            Source::Marker => files.push((o.clone(), Bytes::new(b"kmgen\n".to_vec()))),
             _ => {}
         }
     }

@@ -3,7 +3,8 @@
 //! `tar -xzf <node>.tar.gz -C <home>`. Entries are sorted, owned by uid/gid 0, stamped with
 //! one fixed mtime, and keep the modes the bundle writes (0600 / 0700 for secrets); the gzip
 //! header has no time and no name, so the same files give the same bytes.
-use crate::plan::{Output, PlannedNode};
+use super::OutputBytes;
+use crate::plan::PlannedNode;
 use std::collections::BTreeMap;
 
 /// The mtime of every entry when `SOURCE_DATE_EPOCH` is unset: the Unix epoch (a fixed
@@ -16,7 +17,7 @@ const PRIVATE_DIR_MODE: u32 = 0o700;
 
 /// The `.tar.gz` of `node`'s folder: its files among `files` (paths `nodes/<node>/...`) and
 /// its empty folders, every entry relative to the node folder.
-pub fn tar_gz(node: &PlannedNode, files: &[(Output, Vec<u8>)], mtime: u64) -> Vec<u8> {
+pub fn tar_gz(node: &PlannedNode, files: &[OutputBytes], mtime: u64) -> Vec<u8> {
     let folder = format!("nodes/{}/", node.name);
     // Path → (mode, bytes); `None` bytes for a folder. A BTreeMap sorts the entries, and a
     // folder's path (a prefix of its children's) comes before theirs.

@@ -66,7 +66,7 @@ pub fn node_diff(
             }
             Err(source) => return Err(Error::Read { path, source }),
         };
-        if old != *new {
+        if old != **new {
             changes.push(describe(plan, o, rel, name, &old, new));
         }
     }

@@ -1,5 +1,5 @@
 //! The bytes of each planned output: rendered templates, stores, PEM files, scripts.
-use super::trust;
+use super::{trust, Bytes};
 use crate::error::Error;
 use crate::keystore::{self, StoreFormat};
 use crate::model::parallel;
@@ -23,19 +23,19 @@ pub struct Inputs<'a> {
 /// An output's bytes, and whether they are the file on disk at its path, read for them (a
 /// store that already holds exactly its entries): the comparison need not read it again.
 pub struct Made {
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     pub on_disk: bool,
 }
 
 impl Made {
     fn new(bytes: Vec<u8>) -> Self {
         Made {
-            bytes,
+            bytes: Bytes::new(bytes),
             on_disk: false,
         }
     }
 
-    fn kept(bytes: Vec<u8>) -> Self {
+    fn kept(bytes: Bytes) -> Self {
         Made {
             bytes,
             on_disk: true,
@@ -267,9 +267,11 @@ struct Truststores<'a> {
     trusted: Vec<(String, Vec<u8>)>,
     /// The entries a store must hold, worked out when a store on disk is to be checked.
     entries: Option<Vec<keystore::Entry>>,
-    encoded: Option<Vec<u8>>,
-    /// Stores read from disk, and whether they hold exactly `entries`.
-    seen: Vec<(Vec<u8>, bool)>,
+    /// Shared by every node whose store on disk does not hold `entries`.
+    encoded: Option<Bytes>,
+    /// Stores read from disk, and whether they hold exactly `entries`: nodes whose stores
+    /// on disk are the same share one copy.
+    seen: Vec<(Bytes, bool)>,
 }
 
 impl<'a> Truststores<'a> {
@@ -288,9 +290,9 @@ impl<'a> Truststores<'a> {
         let tls = &self.inputs.plan.deployment.tls;
         let password = tls.truststore_password.expose();
         if let Ok(old) = fs::read(self.inputs.previous.join(&o.path)) {
-            let known = self.seen.iter().find(|(bytes, _)| *bytes == old);
-            let keep = match known {
-                Some((_, keep)) => *keep,
+            let known = self.seen.iter().find(|(bytes, _)| **bytes == old);
+            let (old, keep) = match known {
+                Some((bytes, keep)) => (Bytes::clone(bytes), *keep),
                 None => {
                     let entries = match &mut self.entries {
                         Some(entries) => entries,
@@ -300,20 +302,26 @@ impl<'a> Truststores<'a> {
                         ),
                     };
                     let keep = holds(tls.format, &old, password, entries);
-                    self.seen.push((old.clone(), keep));
-                    keep
+                    let old = Bytes::new(old);
+                    self.seen.push((Bytes::clone(&old), keep));
+                    (old, keep)
                 }
             };
             if keep {
                 return Ok(Made::kept(old));
             }
         }
-        if self.encoded.is_none() {
-            let store = keystore::trust_store(tls.format, &self.trusted, password)
-                .map_err(|e| store_err(self.inputs, e))?;
-            self.encoded = Some(store);
-        }
-        Ok(Made::new(self.encoded.clone().expect("encoded above")))
+        let encoded = match &self.encoded {
+            Some(encoded) => encoded,
+            None => self.encoded.insert(Bytes::new(
+                keystore::trust_store(tls.format, &self.trusted, password)
+                    .map_err(|e| store_err(self.inputs, e))?,
+            )),
+        };
+        Ok(Made {
+            bytes: Bytes::clone(encoded),
+            on_disk: false,
+        })
     }
 }
 
@@ -351,7 +359,7 @@ fn keystore(inputs: &Inputs, o: &Output, node: usize) -> Result<Made, Error> {
         let entries = keystore::key_entries(alias, key.pkcs8_der(), cert, &issuers, password)
             .map_err(fail)?;
         if holds(format, &old, password, &entries) {
-            return Ok(Made::kept(old));
+            return Ok(Made::kept(Bytes::new(old)));
         }
     }
     keystore::key_store_chain(format, alias, key.pkcs8_der(), cert, &issuers, password)

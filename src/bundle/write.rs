@@ -2,8 +2,9 @@
 //! last; then the swap (old bundle aside, staging into place) and the old bundle removed.
 //! A failed build leaves the previous bundle as it was; a crash is put right by the next
 //! build (`guard::recover`).
+use super::OutputBytes;
 use crate::error::Error;
-use crate::plan::{Output, Plan, MARKER};
+use crate::plan::{Plan, MARKER};
 use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, File};
 use std::io::Write;
@@ -35,7 +36,7 @@ fn werr(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
 pub fn stage(
     out_dir: &Path,
     plan: &Plan,
-    files: &[(Output, Vec<u8>)],
+    files: &[OutputBytes],
     previous: &Path,
     same: &BTreeSet<String>,
 ) -> Result<PathBuf, Error> {
@@ -86,11 +87,11 @@ impl Staging {
     /// `same` names is linked from `previous` instead.
     pub fn add(
         &mut self,
-        files: &[&(Output, Vec<u8>)],
+        files: &[&OutputBytes],
         previous: &Path,
         same: &BTreeSet<String>,
     ) -> Result<(), Error> {
-        let files: Vec<&(Output, Vec<u8>)> = files
+        let files: Vec<&OutputBytes> = files
             .iter()
             .copied()
             .filter(|(o, _)| o.path != MARKER)
@@ -105,29 +106,25 @@ impl Staging {
             }
             self.dirty.insert(dir);
         }
-        let mut written = Vec::new();
-        for (o, bytes) in &files {
-            let path = self.path.join(&o.path);
+        // Each file is linked or written, and flushed, by one of several workers: the file
+        // system commits concurrent flushes together, and each file is open only while its
+        // worker writes it. Then the folders are flushed.
+        let root = &self.path;
+        at_once(&files, |(o, bytes)| {
+            let path = root.join(&o.path);
             // A file the previous bundle holds byte for byte is linked, not written again, so
             // it keeps its mtime (rsync and configuration tools see no change); the folder's
             // flush records the link.
-            let linked =
-                same.contains(&o.path) && fs::hard_link(previous.join(&o.path), &path).is_ok();
-            if !linked {
-                write_file(&path, bytes, o.mode())?;
-                written.push(path);
+            if same.contains(&o.path) && fs::hard_link(previous.join(&o.path), &path).is_ok() {
+                return Ok(());
             }
-        }
+            write_file(&path, bytes, o.mode())?
+                .sync_all()
+                .map_err(werr(&path))
+        })?;
         if files.iter().any(|(o, _)| o.path == "manifest.json") {
             failpoint("staged-manifest");
         }
-        // Flushed several at a time, each opened again (a bundle of any size stays far below
-        // the limit on open files), then their folders.
-        at_once(&written, |path| {
-            File::open(path)
-                .and_then(|f| f.sync_all())
-                .map_err(werr(path))
-        })?;
         self.flush_dirs()
     }
 
@@ -138,7 +135,7 @@ impl Staging {
 
     /// Every file is on disk: the marker (from `files`), the planned empty folders, every
     /// folder flushed. Returns the staging folder.
-    pub fn finish(mut self, plan: &Plan, files: &[(Output, Vec<u8>)]) -> Result<PathBuf, Error> {
+    pub fn finish(mut self, plan: &Plan, files: &[OutputBytes]) -> Result<PathBuf, Error> {
         for (o, bytes) in files.iter().filter(|(o, _)| o.path == MARKER) {
             let path = self.path.join(&o.path);
             write_file(&path, bytes, o.mode())?
