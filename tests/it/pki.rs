@@ -68,38 +68,30 @@ pub fn cert_specs() -> Vec<CertSpec> {
 }
 
 pub struct Fixture {
-    /// A written `pki/` directory; tests copy it before changing anything. (Held by a
-    /// static, so never dropped: the folder outlives the process.)
-    pub dir: Scratch,
     pub pki: Pki,
 }
 
-/// Generated once per test binary: 2048-bit keys still take a moment each.
+/// Generated once per test binary: 2048-bit keys still take a moment each. They are generated
+/// in an empty scratch folder, removed at once: a test that wants a `pki/` folder gets one
+/// written from `pki` (`fixture_copy`), so nothing outlives the process.
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = Scratch::new("fixture-pki");
-        let (pki, report) =
-            load_or_create(&dir, &key_specs(), &cert_specs(), now(), false).expect("fixture keys");
+        let empty = Scratch::new("fixture-pki");
+        let (pki, report) = load_or_create(&empty, &key_specs(), &cert_specs(), now(), false)
+            .expect("fixture keys");
         assert!(
             report.keys.iter().all(|(_, a)| *a == KeyAction::Generated),
             "{report}"
         );
-        write_dir(&pki, &dir).expect("write fixture");
-        Fixture { dir, pki }
+        Fixture { pki }
     })
 }
 
-/// A scratch copy of the fixture's `pki/` directory.
+/// A scratch `pki/` folder holding the fixture's keys and certificates.
 fn fixture_copy(name: &str) -> Scratch {
     let dir = Scratch::new(name);
-    for sub in ["keys", "certs"] {
-        fs::create_dir_all(dir.join(sub)).unwrap();
-        for entry in fs::read_dir(fixture().dir.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            fs::copy(&path, dir.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    write_dir(&fixture().pki, &dir).expect("write fixture");
     dir
 }
 
