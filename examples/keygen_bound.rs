@@ -5,7 +5,15 @@
 //! generates, one after another (after seeding the random generator once, as a build does),
 //! ROUNDS times (default 3), and prints the mean of their sum and of the longest key, the
 //! cores, and the bound `max(sum / cores, longest)`: no build on this machine can generate
-//! its keys faster.
+//! its keys faster, if every core searches as fast as one alone. A second line checks that
+//! premise: the mean time of a key with every core searching, against alone.
+//!
+//! `keygen_bound PROFILE --round` prints one round, `sum_ms S longest_ms L`, so that the
+//! bench can alternate rounds with cold builds (the host's speed drifts).
+//!
+//! `keygen_bound PROFILE --kmgen-keys` times kmgen's own key step for the profile (every key
+//! generated into an empty folder, on every core, and every certificate issued) and prints
+//! `kmgen_keys_ms T`: what a cold build's keys take with nothing else running.
 //!
 //! `keygen_bound PROFILE --work` prints, one line each, what the keytool script does:
 //! `key ID BITS`, `cert ID KEY_ID CN DAYS SAN,SAN...` and `trust NODE CERT_ID` (every
@@ -25,9 +33,20 @@ fn main() {
         std::process::exit(1)
     });
     let plan = kmgen::plan::plan(&loaded.deployment);
-    if args.get(1).map(String::as_str) == Some("--work") {
-        work(&plan);
-        return;
+    match args.get(1).map(String::as_str) {
+        Some("--work") => return work(&plan),
+        Some("--kmgen-keys") => return kmgen_keys(&plan),
+        Some("--round") => {
+            KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
+            let times: Vec<f64> = plan.keys.iter().map(|k| key_ms(k.bits)).collect();
+            let longest = times.iter().copied().fold(0.0, f64::max);
+            println!(
+                "sum_ms {:.1} longest_ms {longest:.1}",
+                times.iter().sum::<f64>()
+            );
+            return;
+        }
+        _ => {}
     }
     let rounds: u32 = args
         .get(1)
@@ -87,6 +106,19 @@ fn key_ms(bits: u32) -> f64 {
     let started = Instant::now();
     KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, size).expect("RSA key");
     started.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Times kmgen's key step alone: `pki::load_or_create` from a folder that does not exist.
+fn kmgen_keys(plan: &kmgen::plan::Plan) {
+    KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
+    let empty = std::env::temp_dir().join(format!("kmgen-bound-{}", std::process::id()));
+    let now = time::OffsetDateTime::now_utc();
+    let started = Instant::now();
+    kmgen::pki::load_or_create(&empty, &plan.keys, &plan.certs, now, false).expect("keys");
+    println!(
+        "kmgen_keys_ms {:.1}",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 }
 
 fn work(plan: &kmgen::plan::Plan) {

@@ -4,12 +4,15 @@
 # then the three speed goals, as plain numbers and ratios (no pass/fail):
 #   1. a cold build against its key-generation bound, max(sum / cores, longest key), from
 #      `examples/keygen_bound.rs`, and against the same PKI work done with keytool
-#      (scripts/keytool-pki.sh, run once per profile);
+#      (scripts/keytool-pki.sh, run once per profile); beside them, kmgen's key step alone
+#      (every key on every core, every certificate issued), which splits the ratio into what
+#      the keys themselves take and what the rest of the build adds;
 #   2. an unchanged rebuild of distributed-ha;
 #   3. build time per node of distributed profiles of 50, 100, 200 and 400 nodes.
 # Usage: scripts/bench.sh [runs] (default 3 runs each; SKIP_KEYTOOL=1 leaves keytool out)
-#   Goal 1 takes COLD_RUNS cold builds per profile (default 10) and as many rounds of the
-#   bound: a key's time is a random prime search, so a few runs say little.
+#   Goal 1 takes COLD_RUNS cold builds per profile (default 30), each after one round of the
+#   bound and one run of the key step alone, so the three see the same host: a key's time is
+#   a random prime search, so a few runs say little, and the host's speed drifts.
 # Every cold build writes into a folder of its own, removed at the end: ext4 skips the
 # inodes of files deleted in the last minutes when it allocates new ones, which makes
 # creating files after a mass deletion (a test run, the previous cold build) several times
@@ -18,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
-cold_runs="${COLD_RUNS:-10}"
+cold_runs="${COLD_RUNS:-30}"
 cargo build --release --quiet
 cargo build --release --quiet --example keygen_bound
 bin=target/release/kmgen
@@ -54,7 +57,11 @@ declare -A cold_mean cold_median
 for profile in profiles/hybrid-active-active.toml profiles/distributed-ha.toml; do
   name=$(basename "$profile" .toml)
   : >"$out/cold-$name"
+  : >"$out/bound-$name"
+  : >"$out/keys-$name"
   for i in $(seq "$cold_runs"); do
+    "$bound_bin" "$profile" --round >>"$out/bound-$name"
+    "$bound_bin" "$profile" --kmgen-keys >>"$out/keys-$name"
     measure "$name.toml cold #$i" "$bin" build "$profile" -o "$out/cold-$name-$i"
     echo "$ms" >>"$out/cold-$name"
     if [ "$i" -le "$runs" ]; then
@@ -69,12 +76,15 @@ echo
 echo "Goal 1: cold build <= 1.25 x key-generation bound; keytool script for the same PKI work"
 for profile in profiles/hybrid-active-active.toml profiles/distributed-ha.toml; do
   name=$(basename "$profile" .toml)
-  lines=$("$bound_bin" "$profile" "$cold_runs")
-  line=$(head -1 <<<"$lines")
-  bound=${line##*bound_ms }
-  bound=${bound%% *}
-  echo "$name: $line"
-  echo "$name: $(tail -1 <<<"$lines")"
+  sum=$(awk '{ print $2 }' "$out/bound-$name" | mean)
+  longest=$(awk '{ print $4 }' "$out/bound-$name" | mean)
+  cores=$(nproc)
+  bound=$(awk -v s="$sum" -v l="$longest" -v c="$cores" 'BEGIN { b = s / c; if (l > b) b = l; printf "%.1f", b }')
+  keys=$(awk '{ print $2 }' "$out/keys-$name" | mean)
+  nkeys=$("$bound_bin" "$profile" --work | grep -c '^key ')
+  echo "$name: keys $nkeys sum_ms $sum longest_ms $longest cores $cores bound_ms $bound rounds $cold_runs"
+  echo "$name: $("$bound_bin" "$profile" 10 | tail -1) (10 rounds)"
+  echo "$name: kmgen's key step alone mean $keys ms = $(ratio "$keys" "$bound") x bound"
   echo "$name: cold build mean ${cold_mean[$name]} ms = $(ratio "${cold_mean[$name]}" "$bound") x bound (median ${cold_median[$name]} ms, $cold_runs builds)"
   if [ -z "${SKIP_KEYTOOL:-}" ]; then
     "$bound_bin" "$profile" --work >"$out/work-$name"
