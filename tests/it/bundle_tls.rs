@@ -112,13 +112,21 @@ fn every_wired_call_handshakes(profile: &str, case: &str, must_include: &[(&str,
             "{profile}: expected a wired call {from} → {to} by {host}, found {cases:?}"
         );
     }
-    let node = |name: &str| plan.nodes.iter().find(|n| n.name == name).unwrap().clone();
-    let lines = handshakes(&plan, &bundle, &cases, |caller| {
-        let n = node(caller);
+    assert_every_call_handshakes(&plan, &bundle, &cases);
+}
+
+/// Every call of `cases` completes its handshake with the caller's own truststore.
+pub(crate) fn assert_every_call_handshakes(
+    plan: &Plan,
+    bundle: &Path,
+    cases: &[(String, String, String)],
+) {
+    let lines = handshakes(plan, bundle, cases, |caller| {
+        let n = plan.nodes.iter().find(|n| n.name == caller).unwrap();
         bundle.join("nodes").join(&n.name).join(&n.truststore_file)
     });
     assert_eq!(lines.len(), cases.len(), "{lines:?}");
-    for (line, case) in lines.iter().zip(&cases) {
+    for (line, case) in lines.iter().zip(cases) {
         assert!(
             line.starts_with(&format!("OK {}", case.2)),
             "{case:?}: {line}"

@@ -1,7 +1,7 @@
 //! Certificates the operator brings (`cert` / `key` on nodes and load balancers): every fault
 //! is refused with its key path and fix (pinned in `tests/cases/operator-certs/every-fault.stderr`),
 //! and good ones end up in the stores and nginx, where Java trusts them through their root.
-use crate::bundle_tls::{build, calls, handshakes};
+use crate::bundle_tls::{assert_every_call_handshakes, build, calls};
 use crate::golden::golden_build;
 use crate::stores::keytool_list;
 use crate::support::{copy_tree, repo, Kmgen, Scratch};
@@ -419,15 +419,5 @@ fn key_managers_with_operator_certificates_handshake_with_every_caller() {
     assert!(!bundle.join("pki/certs/km-2.crt.pem").exists());
     let cases: Vec<_> = calls(&plan).into_iter().collect();
     assert!(cases.iter().any(|c| c.1 == "km-2"), "{cases:?}");
-    let lines = handshakes(&plan, &bundle, &cases, |caller| {
-        let n = plan.nodes.iter().find(|n| n.name == caller).unwrap();
-        bundle.join("nodes").join(&n.name).join(&n.truststore_file)
-    });
-    assert_eq!(lines.len(), cases.len(), "{lines:?}");
-    for (line, case) in lines.iter().zip(&cases) {
-        assert!(
-            line.starts_with(&format!("OK {}", case.2)),
-            "{case:?}: {line}"
-        );
-    }
+    assert_every_call_handshakes(&plan, &bundle, &cases);
 }
