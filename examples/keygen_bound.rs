@@ -37,13 +37,9 @@ fn main() {
         Some("--work") => return work(&plan),
         Some("--kmgen-keys") => return kmgen_keys(&plan),
         Some("--round") => {
-            KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
-            let times: Vec<f64> = plan.keys.iter().map(|k| key_ms(k.bits)).collect();
-            let longest = times.iter().copied().fold(0.0, f64::max);
-            println!(
-                "sum_ms {:.1} longest_ms {longest:.1}",
-                times.iter().sum::<f64>()
-            );
+            seed();
+            let (sum, longest) = round(&plan);
+            println!("sum_ms {sum:.1} longest_ms {longest:.1}");
             return;
         }
         _ => {}
@@ -51,13 +47,12 @@ fn main() {
     let rounds: u32 = args
         .get(1)
         .map_or(3, |r| r.parse().expect("ROUNDS is a number"));
-    // Seeds the generator before anything is timed (from the kernel: .cargo/config.toml).
-    KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
+    seed();
     let (mut sum, mut longest) = (0.0, 0.0);
     for _ in 0..rounds {
-        let times: Vec<f64> = plan.keys.iter().map(|k| key_ms(k.bits)).collect();
-        sum += times.iter().sum::<f64>();
-        longest += times.iter().copied().fold(0.0, f64::max);
+        let (s, l) = round(&plan);
+        sum += s;
+        longest += l;
     }
     let (sum, longest) = (sum / f64::from(rounds), longest / f64::from(rounds));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -96,6 +91,18 @@ fn main() {
     );
 }
 
+/// Seeds the random generator (from the kernel: .cargo/config.toml) before anything is timed.
+fn seed() {
+    KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
+}
+
+/// One round: the profile's keys one after another; the sum of their times and the longest.
+fn round(plan: &kmgen::plan::Plan) -> (f64, f64) {
+    let times: Vec<f64> = plan.keys.iter().map(|k| key_ms(k.bits)).collect();
+    let longest = times.iter().copied().fold(0.0, f64::max);
+    (times.iter().sum(), longest)
+}
+
 /// How long one RSA key of `bits` takes to generate, in ms.
 fn key_ms(bits: u32) -> f64 {
     let size = match bits {
@@ -110,7 +117,7 @@ fn key_ms(bits: u32) -> f64 {
 
 /// Times kmgen's key step alone: `pki::load_or_create` from a folder that does not exist.
 fn kmgen_keys(plan: &kmgen::plan::Plan) {
-    KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("seeding key");
+    seed();
     let empty = std::env::temp_dir().join(format!("kmgen-bound-{}", std::process::id()));
     let now = time::OffsetDateTime::now_utc();
     let started = Instant::now();
