@@ -6,7 +6,7 @@ use crate::support::{repo, Kmgen, Scratch};
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 const NAME: &str = "acme-single";
@@ -24,6 +24,15 @@ fn build(dir: &Scratch, extra: &[&str]) -> crate::support::cli::Output {
         .args(["build", "profile.toml", "-o", "out"])
         .args(extra)
         .run()
+}
+
+/// A first build of the profile: the folder, the bundle, and every file's stamps in it.
+fn built() -> (Scratch, PathBuf, BTreeMap<String, (SystemTime, u64)>) {
+    let dir = setup();
+    build(&dir, &[]).success();
+    let bundle = dir.join(format!("out/{NAME}"));
+    let stamps = stamps(&bundle);
+    (dir, bundle, stamps)
 }
 
 /// Every file under `dir` with its mtime and inode.
@@ -47,10 +56,7 @@ fn stamps(dir: &Path) -> BTreeMap<String, (SystemTime, u64)> {
 
 #[test]
 fn an_unchanged_rebuild_writes_nothing() {
-    let dir = setup();
-    build(&dir, &[]).success();
-    let bundle = dir.join(format!("out/{NAME}"));
-    let before = stamps(&bundle);
+    let (dir, bundle, before) = built();
     let r = build(&dir, &[]).success();
     assert!(r.stdout.contains("is up to date"), "{}", r.stdout);
     assert!(r.stdout.contains("nothing written"), "{}", r.stdout);
@@ -59,10 +65,7 @@ fn an_unchanged_rebuild_writes_nothing() {
 
 #[test]
 fn a_changed_rebuild_rewrites_only_what_changed() {
-    let dir = setup();
-    build(&dir, &[]).success();
-    let bundle = dir.join(format!("out/{NAME}"));
-    let before = stamps(&bundle);
+    let (dir, bundle, before) = built();
     change_admin_password(&dir);
     build(&dir, &[]).success().stdout_contains("Wrote ");
     let after = stamps(&bundle);
@@ -89,10 +92,7 @@ fn a_changed_rebuild_rewrites_only_what_changed() {
 
 #[test]
 fn a_rebuild_that_generates_a_key_rewrites_only_what_changed() {
-    let dir = setup();
-    build(&dir, &[]).success();
-    let bundle = dir.join(format!("out/{NAME}"));
-    let before = stamps(&bundle);
+    let (dir, bundle, before) = built();
     // A lost primary key, replaced on purpose: the files that need no key are staged while
     // the key is generated, and those that did not change are linked from the previous
     // bundle all the same, as are the stores that did not change.
