@@ -62,6 +62,10 @@ pub fn compare(
 /// The files of `files` that `target` holds byte for byte, with their mode.
 pub fn same(files: &[&OutputBytes], target: &Path) -> BTreeSet<String> {
     let none = BTreeSet::new();
+    if !target.is_dir() {
+        // A first build: there is nothing to open.
+        return none;
+    }
     let found = parallel::map(files, |(o, bytes)| {
         differs(o, bytes, &none, target).is_none()
     });

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Barrier, Mutex};
 
 /// Folders are 0755, or 0700 when they hold a private file (a key, or a file with a
 /// password), whatever the umask.
@@ -108,9 +108,9 @@ impl Staging {
         }
         // Each file is linked or written, and flushed, by one of several workers: the file
         // system commits concurrent flushes together, and each file is open only while its
-        // worker writes it. Then the folders are flushed.
+        // worker writes it. Then the same workers flush the folders.
         let root = &self.path;
-        at_once(&files, |(o, bytes)| {
+        let write = |(o, bytes): &&OutputBytes| {
             let path = root.join(&o.path);
             // A file the previous bundle holds byte for byte is linked, not written again, so
             // it keeps its mtime (rsync and configuration tools see no change); the folder's
@@ -121,16 +121,20 @@ impl Staging {
             write_file(&path, bytes, o.mode())?
                 .sync_all()
                 .map_err(werr(&path))
-        })?;
-        if files.iter().any(|(o, _)| o.path == "manifest.json") {
-            failpoint("staged-manifest");
-        }
-        self.flush_dirs()
+        };
+        let dirty: Vec<PathBuf> = std::mem::take(&mut self.dirty).into_iter().collect();
+        let manifest = files.iter().any(|(o, _)| o.path == "manifest.json");
+        at_once(&files, write, &dirty, |dir| {
+            if manifest {
+                failpoint("staged-manifest");
+            }
+            sync_dir(dir)
+        })
     }
 
     fn flush_dirs(&mut self) -> Result<(), Error> {
         let dirty: Vec<PathBuf> = std::mem::take(&mut self.dirty).into_iter().collect();
-        at_once(&dirty, |dir| sync_dir(dir))
+        at_once(&dirty, |dir| sync_dir(dir), &[], |_: &()| Ok(()))
     }
 
     /// Every file is on disk: the marker (from `files`), the planned empty folders, every
@@ -163,29 +167,69 @@ impl Drop for Staging {
     }
 }
 
-/// `f` of every item, several at a time: the file system commits concurrent flushes
-/// together, where one after another each waits for its own commit. Each item's file is
-/// open only while its `f` runs, so a bundle of any size stays far below the limit on open
-/// files. The first error, if any.
-fn at_once<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<(), Error> + Sync) -> Result<(), Error> {
+/// `f` of every item of `items`, several at a time; once every one is done, `then` of every
+/// item of `after` (the folders holding them, say), on the same workers. The file system
+/// commits concurrent flushes together, where one after another each waits for its own
+/// commit. Each item's file is open only while its `f` runs, so a bundle of any size stays
+/// far below the limit on open files. The calling thread is one of the workers. The first
+/// error, if any; after an error in `items`, `after` is left undone.
+fn at_once<T: Sync, U: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<(), Error> + Sync,
+    after: &[U],
+    then: impl Fn(&U) -> Result<(), Error> + Sync,
+) -> Result<(), Error> {
     const AT_ONCE: usize = 16;
-    let next = AtomicUsize::new(0);
+    let workers = AT_ONCE.min(items.len().max(after.len())).max(1);
+    let barrier = Barrier::new(workers);
+    let (next, next_after) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let first_error = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..AT_ONCE.min(items.len()) {
-            s.spawn(|| {
-                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    if let Err(e) = f(item) {
-                        let mut first = first_error.lock().expect("no thread panics holding it");
-                        first.get_or_insert(e);
-                    }
+    let record = |e: Error| {
+        let mut first = first_error.lock().expect("no thread panics holding it");
+        first.get_or_insert(e);
+    };
+    let work = || {
+        {
+            // Every worker reaches the barrier, even one that panics (which the scope then
+            // passes on), so no worker waits there for ever.
+            let _arrive = Arrive(&barrier);
+            while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+                if let Err(e) = f(item) {
+                    record(e);
                 }
-            });
+            }
         }
+        if first_error
+            .lock()
+            .expect("no thread panics holding it")
+            .is_some()
+        {
+            return;
+        }
+        while let Some(item) = after.get(next_after.fetch_add(1, Ordering::Relaxed)) {
+            if let Err(e) = then(item) {
+                record(e);
+            }
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(work);
+        }
+        work();
     });
     match first_error.into_inner().expect("every thread has finished") {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// Waits at the barrier when dropped.
+struct Arrive<'a>(&'a Barrier);
+
+impl Drop for Arrive<'_> {
+    fn drop(&mut self) {
+        self.0.wait();
     }
 }
 
@@ -268,4 +312,73 @@ pub fn swap(out_dir: &Path, staging: &Path, target: &Path) -> Result<Option<Path
     sync_dir(out_dir)?;
     failpoint("swap-done");
     Ok(had_bundle.then_some(old))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fail(i: usize) -> Error {
+        Error::Write {
+            path: PathBuf::from(format!("item-{i}")),
+            source: std::io::Error::other("refused"),
+        }
+    }
+
+    #[test]
+    fn at_once_does_every_item_then_every_after_item() {
+        let items: Vec<usize> = (0..40).collect();
+        let after: Vec<usize> = (100..130).collect();
+        let log = Mutex::new(Vec::new());
+        let push = |i: &usize| {
+            log.lock().unwrap().push(*i);
+            Ok(())
+        };
+        at_once(&items, push, &after, push).unwrap();
+        let log = log.into_inner().unwrap();
+        let (first, second) = log.split_at(items.len());
+        let mut first = first.to_vec();
+        let mut second = second.to_vec();
+        first.sort_unstable();
+        second.sort_unstable();
+        assert_eq!(first, items, "every item once, before any `after` item");
+        assert_eq!(second, after, "every `after` item once");
+    }
+
+    #[test]
+    fn at_once_stops_before_the_after_items_when_an_item_fails() {
+        let items: Vec<usize> = (0..40).collect();
+        let after_ran = AtomicUsize::new(0);
+        let result = at_once(
+            &items,
+            |&i| if i == 7 { Err(fail(i)) } else { Ok(()) },
+            &[1, 2, 3],
+            |_| {
+                after_ran.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            },
+        );
+        let Err(Error::Write { path, .. }) = result else {
+            panic!("the item's error is returned");
+        };
+        assert_eq!(path, PathBuf::from("item-7"));
+        assert_eq!(after_ran.into_inner(), 0);
+    }
+
+    #[test]
+    fn at_once_passes_a_panic_on_instead_of_waiting_for_ever() {
+        let items: Vec<usize> = (0..40).collect();
+        let result = std::panic::catch_unwind(|| {
+            at_once(
+                &items,
+                |&i| {
+                    assert_ne!(i, 3, "a worker panics");
+                    Ok(())
+                },
+                &[0],
+                |_| Ok(()),
+            )
+        });
+        assert!(result.is_err());
+    }
 }
