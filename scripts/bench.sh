@@ -10,9 +10,10 @@
 #   2. an unchanged rebuild of distributed-ha;
 #   3. build time per node of distributed profiles of 50, 100, 200 and 400 nodes.
 # Usage: scripts/bench.sh [runs] (default 3 runs each; SKIP_KEYTOOL=1 leaves keytool out)
-#   Goal 1 takes COLD_RUNS cold builds per profile (default 30), each after one round of the
+#   Goal 1 takes COLD_RUNS cold builds per profile (default 100), each after one round of the
 #   bound and one run of the key step alone, so the three see the same host: a key's time is
-#   a random prime search, so a few runs say little, and the host's speed drifts.
+#   a random prime search (a build's time has a standard deviation of about 40 ms; 100 builds put
+#   the mean within about 4 ms), and the host's speed drifts.
 # Every cold build writes into a folder of its own, and nothing is deleted until the cold
 # builds are done: ext4 skips the inodes of files deleted in the last minutes (up to 6:
 # RECENTCY_DIRTY, torvalds/linux:fs/ext4/ialloc.c) when it allocates new ones, which makes
@@ -22,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
-cold_runs="${COLD_RUNS:-30}"
+cold_runs="${COLD_RUNS:-100}"
 cargo build --release --quiet
 cargo build --release --quiet --example keygen_bound
 bin=target/release/kmgen
@@ -32,26 +33,30 @@ out="$(mktemp -d)"
 mem=""
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then mem="$(mktemp -d -p /dev/shm)"; fi
 trap 'rm -rf "$out" ${mem:+"$mem"}' EXIT
-now_ns() { date +%s%N; }
+# The clock in microseconds, into $now: bash's own clock (bash 5) takes no process, where
+# `date` would put a fork and an exec (about 1 ms) inside every interval it times.
+clock() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then now=${EPOCHREALTIME/[.,]/}; else now=$(date +%s%6N); fi
+}
 measure() { # label, then the command; prints the line, sets $ms
   local label="$1"; shift
-  local start end rss=""
-  start=$(now_ns)
+  local start rss=""
+  clock; start=$now
   if [ -x /usr/bin/time ]; then
     rss=$(/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1)
   else
     "$@" >/dev/null 2>&1
   fi
-  end=$(now_ns)
-  ms=$(( (end - start) / 1000000 ))
+  clock
+  ms=$(( (now - start + 500) / 1000 ))
   printf '%-45s %7d ms %s\n' "$label" "$ms" "${rss:+ peak RSS ${rss} KiB}"
 }
 quiet_ms() { # the command's wall time in ms, output discarded
-  local start end
-  start=$(now_ns)
+  local start
+  clock; start=$now
   "$@" >/dev/null 2>&1
-  end=$(now_ns)
-  echo $(( (end - start) / 1000000 ))
+  clock
+  echo $(( (now - start + 500) / 1000 ))
 }
 mean() { awk '{ s += $1 } END { printf "%.1f", s / NR }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
