@@ -5,8 +5,9 @@
 //! `bin/wso2server.sh` that logs its arguments and opens the management port on the node's
 //! own loopback address). Checked: a wrong pack is refused, files land with the bundle's
 //! modes, replaced files are backed up, nodes start in the README's order with their
-//! profiles, nginx is tested before it reloads, no secret is printed, a second run changes
-//! nothing, `rollback.yml` restores the originals (twice: the second changes nothing), and
+//! profiles, nginx is tested before it reloads, no secret is printed, no run (the refused one
+//! included) leaves its private folder on the controller, a second run changes nothing,
+//! `rollback.yml` restores the originals (twice: the second changes nothing), and
 //! `ansible-lint` (or `--syntax-check`) passes. The Secure Vault example's inventory installs
 //! its `secrets/<node>/` files 0600, and its playbooks pass the same lint.
 use crate::support::{repo, Kmgen, Scratch};
@@ -56,9 +57,21 @@ struct Ansible {
 }
 
 impl Ansible {
+    fn new(bin: PathBuf, bundle: PathBuf, scratch: &Path) -> Self {
+        // The controller's temporary folders (Python's tempfile, which ansible's tempfile
+        // module uses, takes TMPDIR only when it exists).
+        fs::create_dir_all(scratch.join("tmp")).unwrap();
+        Ansible {
+            bin,
+            bundle,
+            scratch: scratch.to_path_buf(),
+        }
+    }
+
     fn command(&self, tool: &str) -> Command {
         let mut c = Command::new(self.bin.join(tool));
         c.current_dir(&self.bundle)
+            .env("TMPDIR", self.scratch.join("tmp"))
             .env("ANSIBLE_CONFIG", self.scratch.join("ansible.cfg"))
             .env("ANSIBLE_LOCAL_TEMP", self.scratch.join("ansible-local"))
             .env("ANSIBLE_REMOTE_TEMP", self.scratch.join("ansible-remote"))
@@ -97,7 +110,22 @@ impl Ansible {
     fn ok(&self, playbook: &str, extra: &[&str]) -> String {
         let (ok, text) = self.playbook(playbook, extra);
         assert!(ok, "ansible-playbook {playbook} failed:\n{text}");
+        self.assert_no_private_folder_left(playbook);
         text
+    }
+
+    /// site.yml packs the files to install (keys and passwords among them) in a private folder
+    /// on the controller: a run removes it, however it ends.
+    fn assert_no_private_folder_left(&self, playbook: &str) {
+        let left: Vec<String> = fs::read_dir(self.scratch.join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".kmgen"))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{playbook} left its private folders on the controller: {left:?}"
+        );
     }
 }
 
@@ -168,11 +196,7 @@ fn distributed_ha_deploys_idempotently_and_rolls_back() {
     let db_port = db.local_addr().unwrap().port();
     std::thread::spawn(move || for _ in db.incoming() {});
     hosts.write_ansible_files(&scratch, &bin, db_port);
-    let ansible = Ansible {
-        bin: bin.clone(),
-        bundle: bundle.clone(),
-        scratch: scratch.to_path_buf(),
-    };
+    let ansible = Ansible::new(bin.clone(), bundle.clone(), &scratch);
 
     wrong_pack_is_refused(&ansible, &hosts);
     let vaulted = vault_one_secret_file(&ansible);
@@ -238,6 +262,7 @@ fn wrong_pack_is_refused(ansible: &Ansible, hosts: &FakeHosts) {
         "{text}"
     );
     assert_eq!(hosts.backup_count(), 0, "a refused run took a backup");
+    ansible.assert_no_private_folder_left("a refused site.yml");
     assert!(hosts.start_log().is_empty(), "a refused run started a node");
     fs::write(&version, stock).unwrap();
 }
@@ -324,11 +349,7 @@ fn vault_bundle_inventory_installs_every_secrets_file_0600_and_lints() {
     let bundle = scratch.join("out/acme-vault");
     fs::write(scratch.join("ansible.cfg"), "").unwrap();
     fs::write(scratch.join("vault-password"), "kmgen-it-vault\n").unwrap();
-    let ansible = Ansible {
-        bin,
-        bundle: bundle.clone(),
-        scratch: scratch.to_path_buf(),
-    };
+    let ansible = Ansible::new(bin, bundle.clone(), &scratch);
     let out = ansible
         .command("ansible-inventory")
         .args(["-i", "deploy/inventory.yml", "--list"])
